@@ -1,0 +1,189 @@
+import { ProcessStateError } from './errors.js';
+import type { Runtime } from './runtime.js';
+import type {
+  Behaviour,
+  Context,
+  ExitReason,
+  HandlerBehaviour,
+  MessageMatcher,
+  MonitorRef,
+  Pid,
+  ReceiveOptions,
+  SpawnOptions,
+  TimerRef,
+} from './types.js';
+
+/** A receive-loop process parked in `ctx.receive()`. */
+export interface Waiter {
+  readonly resolve: (msg: unknown) => void;
+  readonly reject: (err: unknown) => void;
+  readonly match: MessageMatcher | undefined;
+  timer: unknown;
+}
+
+export const HANDLER = 0;
+export const RECEIVE_LOOP = 1;
+
+/**
+ * One process: its record in the runtime's table and, at the same time, the `Context` its
+ * behaviour sees (one object per process keeps a million idle processes small). Fields are
+ * owned by the {@link Runtime}; the methods below are the context API, bound to `self`.
+ *
+ * The mailbox is an array with a moving head: `push` appends, taking advances `mbHead`, and the
+ * array is compacted once the consumed prefix dominates. It is allocated on first use.
+ */
+export class Proc implements Context {
+  readonly self: Pid;
+  readonly rt: Runtime;
+  readonly kind: typeof HANDLER | typeof RECEIVE_LOOP;
+  readonly handler: HandlerBehaviour | undefined;
+  readonly body: ((ctx: Context) => unknown) | undefined;
+  readonly label: string | undefined;
+  capacity: number;
+
+  alive = true;
+  /** In the run queue (handlers, or any process whose start is pending). */
+  scheduled = false;
+  /** `init` / the body has not started yet. */
+  startPending = true;
+  /** A handler awaiting the promise its last callback returned; it takes no message meanwhile. */
+  suspended = false;
+  trap = false;
+
+  mb: unknown[] | undefined = undefined;
+  mbHead = 0;
+  waiter: Waiter | undefined = undefined;
+
+  links: Set<Pid> | undefined = undefined;
+  /** Monitors this process holds: ref → target pid. */
+  monitors: Map<MonitorRef, Pid> | undefined = undefined;
+  /** Monitors held on this process: ref → watcher pid. */
+  monitoredBy: Map<MonitorRef, Pid> | undefined = undefined;
+  names: string[] | undefined = undefined;
+
+  handled = 0;
+  refused = 0;
+
+  constructor(rt: Runtime, self: Pid, behaviour: Behaviour, capacity: number, label: string | undefined) {
+    this.rt = rt;
+    this.self = self;
+    this.capacity = capacity;
+    this.label = label;
+    if (typeof behaviour === 'function') {
+      this.kind = RECEIVE_LOOP;
+      this.body = behaviour;
+      this.handler = undefined;
+    } else {
+      this.kind = HANDLER;
+      this.handler = behaviour;
+      this.body = undefined;
+    }
+  }
+
+  get depth(): number {
+    return this.mb === undefined ? 0 : this.mb.length - this.mbHead;
+  }
+
+  /** Take the oldest message (the caller checked `depth > 0`). */
+  take(): unknown {
+    const mb = this.mb!;
+    const msg = mb[this.mbHead];
+    mb[this.mbHead++] = undefined;
+    if (this.mbHead === mb.length) {
+      mb.length = 0;
+      this.mbHead = 0;
+    } else if (this.mbHead >= 1024 && this.mbHead * 2 >= mb.length) {
+      mb.splice(0, this.mbHead);
+      this.mbHead = 0;
+    }
+    return msg;
+  }
+
+  /** Index (relative to the head) of the first message `match` accepts, or -1. */
+  find(match: MessageMatcher): number {
+    const mb = this.mb;
+    if (mb === undefined) return -1;
+    for (let i = this.mbHead; i < mb.length; i++) {
+      if (match(mb[i])) return i - this.mbHead;
+    }
+    return -1;
+  }
+
+  /** Remove and return the message at `index` (relative to the head), keeping the others' order. */
+  takeAt(index: number): unknown {
+    if (index === 0) return this.take();
+    const [msg] = this.mb!.splice(this.mbHead + index, 1);
+    return msg;
+  }
+
+  // ---- Context API -------------------------------------------------------------------------
+
+  receive<T = unknown>(options?: ReceiveOptions): Promise<T> {
+    if (this.kind !== RECEIVE_LOOP) {
+      throw new ProcessStateError(
+        `receive() is only for receive-loop processes; pid ${this.self} is a handler process (messages arrive in receive(msg, ctx))`,
+      );
+    }
+    return this.rt._receive(this, options) as Promise<T>;
+  }
+
+  send(pid: Pid, msg: unknown): boolean {
+    return this.alive && this.rt.send(pid, msg);
+  }
+
+  sendNamed(name: string, msg: unknown): boolean {
+    return this.alive && this.rt.sendNamed(name, msg);
+  }
+
+  spawn(behaviour: Behaviour, options?: SpawnOptions): Pid {
+    return this.rt.spawn(behaviour, options);
+  }
+
+  spawnLink(behaviour: Behaviour, options?: SpawnOptions): Pid {
+    return this.rt.spawn(behaviour, { ...options, linkTo: this.self });
+  }
+
+  link(pid: Pid): boolean {
+    return this.rt.link(this.self, pid);
+  }
+
+  unlink(pid: Pid): boolean {
+    return this.rt.unlink(this.self, pid);
+  }
+
+  monitor(pid: Pid): MonitorRef {
+    return this.rt.monitor(this.self, pid);
+  }
+
+  demonitor(ref: MonitorRef): boolean {
+    return this.rt.demonitor(ref);
+  }
+
+  trapExit(on: boolean): void {
+    this.rt.trapExit(this.self, on);
+  }
+
+  exit(reason: ExitReason = 'normal'): void {
+    this.rt.exit(this.self, reason);
+  }
+
+  exitSignal(pid: Pid, reason: ExitReason): boolean {
+    return this.rt._exitSignalFrom(this.self, pid, reason);
+  }
+
+  register(name: string): boolean {
+    return this.rt.register(name, this.self);
+  }
+
+  unregister(name: string): boolean {
+    return this.rt.unregister(name);
+  }
+
+  whereis(name: string): Pid | undefined {
+    return this.rt.whereis(name);
+  }
+
+  sendAfter(pid: Pid, ms: number, msg: unknown): TimerRef {
+    return this.rt.sendAfter(pid, ms, msg);
+  }
+}

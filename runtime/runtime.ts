@@ -1,0 +1,821 @@
+import { type Clock, SystemClock } from './clock.js';
+import { ClosedError, InvalidArgumentError, ReceiveTimeoutError } from './errors.js';
+import { consoleLogger, type Logger } from './logger.js';
+import { assertPid, describe, isPid, MAX_SERIAL, MAX_SHARDS, makePid } from './pid.js';
+import { HANDLER, Proc, RECEIVE_LOOP, type Waiter } from './process.js';
+import { startSupervisor } from './supervisor.js';
+import type {
+  Behaviour,
+  ExitReason,
+  LocalNode,
+  MonitorRef,
+  NodeStats,
+  Pid,
+  ProcessInfo,
+  ReceiveOptions,
+  SpawnOptions,
+  SupervisorSpec,
+  TimerRef,
+} from './types.js';
+
+export interface RuntimeOptions {
+  /** Time source for timers and receive timeouts. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Default bound on each process's queued user messages. Default: unbounded. */
+  readonly mailboxCapacity?: number;
+  /** The shard index packed into every pid this runtime allocates (0..1023). Default 0. */
+  readonly shard?: number;
+  /** Where crash reports and errors from `terminate` go. Default: stderr. */
+  readonly logger?: Logger;
+  /** Messages a handler process may take in one turn before others get to run. Default 64. */
+  readonly reductions?: number;
+  /** Process turns per drain before yielding to the event loop (I/O, timers). Default 20000. */
+  readonly turnsPerTick?: number;
+}
+
+/** Observers of process exits (see {@link Runtime.on}). */
+export type ExitListener = (pid: Pid, reason: ExitReason, error: unknown) => void;
+
+const DOWN = 'down';
+const EXIT = 'exit';
+
+/**
+ * The single-threaded actor runtime: processes, mailboxes, a run queue, names, links, monitors,
+ * exit signals, timers and supervisors, with Erlang/OTP semantics.
+ *
+ * Handler processes are driven by a run queue drained in a microtask and then in `setImmediate`
+ * turns, so a busy runtime still lets I/O in. Receive-loop processes are async bodies resumed by
+ * resolving the promise they wait on.
+ *
+ * @example
+ * import { Runtime } from 'wactor';
+ * const rt = new Runtime();
+ * const echo = rt.spawn({ receive(msg: { from: number; text: string }, ctx) { ctx.send(msg.from, msg.text); } });
+ * const client = rt.spawn(async (ctx) => {
+ *   ctx.send(echo, { from: ctx.self, text: 'hello' });
+ *   console.log(await ctx.receive()); // 'hello'
+ * });
+ * rt.monitor(client, echo);
+ * await rt.shutdown();
+ */
+export class Runtime implements LocalNode {
+  readonly clock: Clock;
+  readonly shard: number;
+  readonly #logger: Logger;
+  readonly #defaultCapacity: number;
+  readonly #reductions: number;
+  readonly #turnsPerTick: number;
+
+  readonly #procs = new Map<Pid, Proc>();
+  readonly #names = new Map<string, Proc>();
+  /** Every live monitor: ref → [watcher, target]. */
+  readonly #monitors = new Map<MonitorRef, [Pid, Pid]>();
+  readonly #timers = new Set<unknown>();
+  #serial = 0;
+  #nextRef = 1;
+  #closed = false;
+
+  // Run queue: an array with a moving head, like the mailboxes.
+  #runq: Proc[] = [];
+  #runqHead = 0;
+  #draining = false;
+  #drainScheduled = false;
+
+  // Exits are processed from a queue so link cascades never recurse (a chain of 100k linked
+  // processes must not overflow the stack) and happen in a deterministic breadth-first order.
+  readonly #exitQueue: [Proc, ExitReason, unknown][] = [];
+  #exiting = false;
+
+  #exitListeners: ExitListener[] = [];
+  #crashListeners: ExitListener[] = [];
+
+  #spawned = 0;
+  #exited = 0;
+  #crashed = 0;
+  #sent = 0;
+  #refused = 0;
+
+  constructor(options: RuntimeOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError(`options must be an object, got ${describe(options)}`);
+    }
+    this.clock = options.clock ?? new SystemClock();
+    this.#logger = options.logger ?? consoleLogger;
+    this.#defaultCapacity = checkCapacity(options.mailboxCapacity ?? Infinity, 'options.mailboxCapacity');
+    const shard = options.shard ?? 0;
+    if (!Number.isInteger(shard) || shard < 0 || shard >= MAX_SHARDS) {
+      throw new InvalidArgumentError(
+        `options.shard must be an integer in 0..${MAX_SHARDS - 1}, got ${describe(shard)}`,
+      );
+    }
+    this.shard = shard;
+    this.#reductions = checkPositiveInt(options.reductions ?? 64, 'options.reductions');
+    this.#turnsPerTick = checkPositiveInt(options.turnsPerTick ?? 20_000, 'options.turnsPerTick');
+  }
+
+  // ---- spawning -----------------------------------------------------------------------------
+
+  /**
+   * Start a process. A function is a receive-loop body; an object with `receive` is a handler.
+   * The process first runs asynchronously (after the caller's synchronous code), so a monitor or
+   * link set up right after `spawn` sees even an immediate crash.
+   *
+   * @example
+   * const counter = rt.spawn({ init() { this.n = 0; }, receive(_msg) { this.n++; }, n: 0 });
+   */
+  spawn(behaviour: Behaviour, options?: SpawnOptions): Pid {
+    if (this.#closed) throw new ClosedError('spawn: the runtime has been shut down');
+    checkBehaviour(behaviour);
+    let capacity = this.#defaultCapacity;
+    let label: string | undefined;
+    let linkTo: Pid | undefined;
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') {
+        throw new InvalidArgumentError(`spawn options must be an object, got ${describe(options)}`);
+      }
+      if (options.mailboxCapacity !== undefined) {
+        capacity = checkCapacity(options.mailboxCapacity, 'options.mailboxCapacity');
+      }
+      if (options.label !== undefined) {
+        if (typeof options.label !== 'string') {
+          throw new InvalidArgumentError(`options.label must be a string, got ${describe(options.label)}`);
+        }
+        label = options.label;
+      }
+      if (options.linkTo !== undefined) {
+        assertPid(options.linkTo, 'options.linkTo');
+        linkTo = options.linkTo;
+      }
+    }
+    if (this.#serial >= MAX_SERIAL) throw new ClosedError('spawn: this shard has exhausted its pid space');
+    const pid = makePid(this.shard, ++this.#serial);
+    const p = new Proc(this, pid, behaviour, capacity, label);
+    if (options?.trapExit === true) p.trap = true;
+    this.#procs.set(pid, p);
+    this.#spawned++;
+    if (linkTo !== undefined) this.link(linkTo, pid);
+    this.#enqueue(p);
+    return pid;
+  }
+
+  /**
+   * Start a supervisor (a process that traps exits) that starts `spec.children` in order before
+   * this call returns, restarts them per `spec.strategy`, and gives up — stopping its children in
+   * reverse order and exiting `shutdown` — after more than `maxRestarts` restarts within `withinMs`.
+   *
+   * @example
+   * const sup = rt.supervise({ strategy: 'one_for_one', maxRestarts: 3, withinMs: 5000,
+   *   children: [{ id: 'worker', start: (rt) => rt.spawn(workerBehaviour) }] });
+   */
+  supervise(spec: SupervisorSpec<Runtime>): Pid {
+    if (this.#closed) throw new ClosedError('supervise: the runtime has been shut down');
+    return startSupervisor(this, spec);
+  }
+
+  // ---- messaging ----------------------------------------------------------------------------
+
+  /**
+   * Deliver `msg` to `pid`'s mailbox. Returns false if the pid is dead or its bounded mailbox is
+   * full (the refusal is counted). Order is FIFO per sender/receiver pair.
+   */
+  send(pid: Pid, msg: unknown): boolean {
+    const p = this.#procs.get(pid);
+    if (p === undefined) {
+      if (typeof pid !== 'number') assertPid(pid, 'send: pid');
+      return false;
+    }
+    if (p.mb !== undefined && p.mb.length - p.mbHead >= p.capacity) {
+      p.refused++;
+      this.#refused++;
+      return false;
+    }
+    this.#deliver(p, msg);
+    return true;
+  }
+
+  /** Send to the process registered under `name`; false if no such name (or the send is refused). */
+  sendNamed(name: string, msg: unknown): boolean {
+    const p = this.#names.get(name);
+    if (p === undefined) {
+      if (typeof name !== 'string') checkName(name, 'sendNamed: name');
+      return false;
+    }
+    return this.send(p.self, msg);
+  }
+
+  /** Deliver a system notice that bypasses the mailbox bound (see {@link LocalNode.notify}). */
+  notify(pid: Pid, msg: unknown): boolean {
+    const p = this.#procs.get(pid);
+    if (p === undefined) return false;
+    this.#deliver(p, msg);
+    return true;
+  }
+
+  /**
+   * Send `msg` to `pid` after `ms` milliseconds on this runtime's clock.
+   *
+   * @example
+   * const t = rt.sendAfter(pid, 1000, 'tick'); t.cancel(); // true: it had not fired
+   */
+  sendAfter(pid: Pid, ms: number, msg: unknown): TimerRef {
+    assertPid(pid, 'sendAfter: pid');
+    if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
+      throw new InvalidArgumentError(`sendAfter: ms must be a finite number >= 0, got ${describe(ms)}`);
+    }
+    let done = false;
+    const handle = this.clock.setTimer(ms, () => {
+      done = true;
+      this.#timers.delete(handle);
+      this.send(pid, msg);
+    });
+    this.#timers.add(handle);
+    return {
+      cancel: () => {
+        if (done) return false;
+        done = true;
+        this.#timers.delete(handle);
+        this.clock.clearTimer(handle);
+        return true;
+      },
+    };
+  }
+
+  #deliver(p: Proc, msg: unknown): void {
+    this.#sent++;
+    const w = p.waiter;
+    if (w !== undefined) {
+      // A parked receive-loop process: nothing queued matched its selector (or it would not be
+      // parked), so handing a matching message over directly keeps mailbox order intact.
+      let accepted = true;
+      if (w.match !== undefined) {
+        try {
+          accepted = w.match(msg);
+        } catch (err) {
+          this.#queueExit(p, 'crashed', err);
+          return;
+        }
+      }
+      if (accepted) {
+        p.waiter = undefined;
+        if (w.timer !== undefined) this.clock.clearTimer(w.timer);
+        p.handled++;
+        w.resolve(msg);
+        return;
+      }
+    }
+    if (p.mb === undefined) p.mb = [msg];
+    else p.mb.push(msg);
+    if (p.kind === HANDLER && !p.scheduled && !p.suspended) this.#enqueue(p);
+  }
+
+  /** The implementation of `ctx.receive()` (called by {@link Proc.receive}). */
+  _receive(p: Proc, options: ReceiveOptions | undefined): Promise<unknown> {
+    let match: ReceiveOptions['match'];
+    let timeout: number | undefined;
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') {
+        throw new InvalidArgumentError(`receive options must be an object, got ${describe(options)}`);
+      }
+      match = options.match;
+      if (match !== undefined && typeof match !== 'function') {
+        throw new InvalidArgumentError(`receive: options.match must be a function, got ${describe(match)}`);
+      }
+      timeout = options.timeout;
+      if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
+        throw new InvalidArgumentError(
+          `receive: options.timeout must be a number >= 0, got ${describe(timeout)}`,
+        );
+      }
+    }
+    // A dead process never receives again: its body stays suspended and is garbage-collected.
+    if (!p.alive) return new Promise(() => {});
+    if (p.waiter !== undefined) {
+      throw new InvalidArgumentError(`receive: pid ${p.self} already has a receive pending`);
+    }
+    if (p.depth > 0) {
+      const index = match === undefined ? 0 : p.find(match);
+      if (index >= 0) {
+        p.handled++;
+        return Promise.resolve(p.takeAt(index));
+      }
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, match, timer: undefined };
+      if (timeout !== undefined && timeout !== Infinity) {
+        waiter.timer = this.clock.setTimer(timeout, () => {
+          if (p.waiter !== waiter) return;
+          p.waiter = undefined;
+          reject(new ReceiveTimeoutError(timeout));
+        });
+      }
+      p.waiter = waiter;
+    });
+  }
+
+  // ---- the run queue ------------------------------------------------------------------------
+
+  #enqueue(p: Proc): void {
+    p.scheduled = true;
+    this.#runq.push(p);
+    if (!this.#draining && !this.#drainScheduled) {
+      this.#drainScheduled = true;
+      queueMicrotask(this.#drain);
+    }
+  }
+
+  readonly #drain = (): void => {
+    this.#drainScheduled = false;
+    if (this.#draining) return;
+    this.#draining = true;
+    let turns = this.#turnsPerTick;
+    try {
+      const q = this.#runq;
+      while (this.#runqHead < q.length) {
+        const p = q[this.#runqHead]!;
+        q[this.#runqHead++] = undefined as unknown as Proc;
+        p.scheduled = false;
+        if (p.alive) this.#run(p);
+        if (--turns === 0) break;
+      }
+      if (this.#runqHead === q.length) {
+        q.length = 0;
+        this.#runqHead = 0;
+      } else if (this.#runqHead >= 4096) {
+        q.splice(0, this.#runqHead);
+        this.#runqHead = 0;
+      }
+    } finally {
+      this.#draining = false;
+    }
+    // Out of turns with work left: yield to the event loop so I/O and timers run, then go on.
+    if (this.#runqHead < this.#runq.length && !this.#drainScheduled) {
+      this.#drainScheduled = true;
+      setImmediate(this.#drain);
+    }
+  };
+
+  /** Give one process a turn. */
+  #run(p: Proc): void {
+    if (p.startPending) {
+      p.startPending = false;
+      if (p.kind === RECEIVE_LOOP) {
+        this.#startBody(p);
+        return;
+      }
+      const init = p.handler!.init;
+      if (init !== undefined) {
+        let result: unknown;
+        try {
+          result = init.call(p.handler, p);
+        } catch (err) {
+          this.#queueExit(p, 'crashed', err);
+          return;
+        }
+        if (isThenable(result)) {
+          this.#suspend(p, result);
+          return;
+        }
+        if (!p.alive) return;
+      }
+    }
+    const handler = p.handler!;
+    let budget = this.#reductions;
+    while (p.alive && !p.suspended && p.mb !== undefined && p.mb.length > p.mbHead) {
+      const msg = p.take();
+      p.handled++;
+      let result: unknown;
+      try {
+        result = handler.receive(msg, p);
+      } catch (err) {
+        this.#queueExit(p, 'crashed', err);
+        return;
+      }
+      if (result !== undefined && isThenable(result)) {
+        this.#suspend(p, result);
+        return;
+      }
+      if (--budget === 0) break;
+    }
+    if (p.alive && !p.suspended && !p.scheduled && p.depth > 0) this.#enqueue(p);
+  }
+
+  /** A handler returned a promise: it takes no message until the promise settles. */
+  #suspend(p: Proc, promise: PromiseLike<unknown>): void {
+    p.suspended = true;
+    promise.then(
+      () => {
+        p.suspended = false;
+        if (p.alive && !p.scheduled && p.depth > 0) this.#enqueue(p);
+      },
+      (err: unknown) => {
+        p.suspended = false;
+        this.#queueExit(p, 'crashed', err);
+      },
+    );
+  }
+
+  #startBody(p: Proc): void {
+    let result: unknown;
+    try {
+      result = p.body!(p);
+    } catch (err) {
+      this.#queueExit(p, 'crashed', err);
+      return;
+    }
+    Promise.resolve(result).then(
+      () => this.#queueExit(p, 'normal', undefined),
+      (err: unknown) => this.#queueExit(p, err instanceof ReceiveTimeoutError ? 'timeout' : 'crashed', err),
+    );
+  }
+
+  // ---- names --------------------------------------------------------------------------------
+
+  /**
+   * Register `name` for `pid`. False if the name is taken or the pid is dead. A pid may hold
+   * several names; all are released when it exits.
+   */
+  register(name: string, pid: Pid): boolean {
+    checkName(name, 'register: name');
+    assertPid(pid, 'register: pid');
+    if (this.#names.has(name)) return false;
+    const p = this.#procs.get(pid);
+    if (p === undefined) return false;
+    this.#names.set(name, p);
+    (p.names ??= []).push(name);
+    return true;
+  }
+
+  unregister(name: string): boolean {
+    checkName(name, 'unregister: name');
+    const p = this.#names.get(name);
+    if (p === undefined) return false;
+    this.#names.delete(name);
+    const i = p.names!.indexOf(name);
+    if (i >= 0) p.names!.splice(i, 1);
+    return true;
+  }
+
+  whereis(name: string): Pid | undefined {
+    checkName(name, 'whereis: name');
+    return this.#names.get(name)?.self;
+  }
+
+  registered(): string[] {
+    return [...this.#names.keys()];
+  }
+
+  // ---- links, monitors, exits ---------------------------------------------------------------
+
+  /**
+   * Link two processes: when one ends abnormally the other ends with the same reason, unless it
+   * traps exits (then it receives an {@link ExitMessage}). Linking to a dead pid sends the live
+   * side a `noproc` exit signal and returns false.
+   */
+  link(a: Pid, b: Pid): boolean {
+    assertPid(a, 'link: a');
+    assertPid(b, 'link: b');
+    const pa = this.#procs.get(a);
+    const pb = this.#procs.get(b);
+    if (pa !== undefined && pb !== undefined) {
+      if (a === b) return true;
+      (pa.links ??= new Set()).add(b);
+      (pb.links ??= new Set()).add(a);
+      return true;
+    }
+    if (pa !== undefined) this.#signal(pa, b, 'noproc', undefined);
+    else if (pb !== undefined) this.#signal(pb, a, 'noproc', undefined);
+    this.#runExits();
+    return false;
+  }
+
+  unlink(a: Pid, b: Pid): boolean {
+    assertPid(a, 'unlink: a');
+    assertPid(b, 'unlink: b');
+    const da = this.#procs.get(a)?.links?.delete(b) ?? false;
+    const db = this.#procs.get(b)?.links?.delete(a) ?? false;
+    return da || db;
+  }
+
+  trapExit(pid: Pid, on: boolean): boolean {
+    assertPid(pid, 'trapExit: pid');
+    const p = this.#procs.get(pid);
+    if (p === undefined) return false;
+    p.trap = on === true;
+    return true;
+  }
+
+  /**
+   * `watcher` receives a {@link DownMessage} when `target` ends; at once with `noproc` if it is
+   * already dead.
+   */
+  monitor(watcher: Pid, target: Pid): MonitorRef {
+    assertPid(watcher, 'monitor: watcher');
+    assertPid(target, 'monitor: target');
+    const ref = this.#nextRef++;
+    const w = this.#procs.get(watcher);
+    if (w === undefined) return ref;
+    const t = this.#procs.get(target);
+    if (t === undefined) {
+      this.#deliver(w, { type: DOWN, ref, pid: target, reason: 'noproc' });
+      return ref;
+    }
+    (w.monitors ??= new Map()).set(ref, target);
+    (t.monitoredBy ??= new Map()).set(ref, watcher);
+    this.#monitors.set(ref, [watcher, target]);
+    return ref;
+  }
+
+  demonitor(ref: MonitorRef): boolean {
+    const m = this.#monitors.get(ref);
+    if (m === undefined) return false;
+    this.#monitors.delete(ref);
+    this.#procs.get(m[0])?.monitors?.delete(ref);
+    this.#procs.get(m[1])?.monitoredBy?.delete(ref);
+    return true;
+  }
+
+  /** End `pid` with `reason`; the runtime is the authority, so trapping exits does not stop it. */
+  exit(pid: Pid, reason: ExitReason): boolean {
+    assertPid(pid, 'exit: pid');
+    checkReason(reason);
+    const p = this.#procs.get(pid);
+    if (p === undefined) return false;
+    this.#queueExit(p, reason, undefined);
+    return true;
+  }
+
+  /** End `pid` with `killed`, unconditionally; `terminate` does not run. */
+  kill(pid: Pid): boolean {
+    return this.exit(pid, 'killed');
+  }
+
+  /** `ctx.exitSignal(pid, reason)`: an OTP exit signal from `from` (see {@link Context.exitSignal}). */
+  _exitSignalFrom(from: Pid, pid: Pid, reason: ExitReason): boolean {
+    assertPid(pid, 'exitSignal: pid');
+    checkReason(reason);
+    const p = this.#procs.get(pid);
+    if (p === undefined) return false;
+    if (reason === 'kill') this.#queueExit(p, 'killed', undefined);
+    else if (pid === from && reason === 'normal') this.#queueExit(p, 'normal', undefined);
+    else {
+      this.#signal(p, from, reason, undefined);
+      this.#runExits();
+    }
+    return true;
+  }
+
+  /** An exit signal from `from` reaching `p` (over a link or from exitSignal). */
+  #signal(p: Proc, from: Pid, reason: ExitReason, error: unknown): void {
+    if (p.trap) {
+      this.#deliver(
+        p,
+        error === undefined ? { type: EXIT, from, reason } : { type: EXIT, from, reason, error },
+      );
+    } else if (reason !== 'normal') {
+      this.#exitQueue.push([p, reason, error]);
+    }
+  }
+
+  #queueExit(p: Proc, reason: ExitReason, error: unknown): void {
+    this.#exitQueue.push([p, reason, error]);
+    this.#runExits();
+  }
+
+  #runExits(): void {
+    if (this.#exiting) return;
+    this.#exiting = true;
+    try {
+      const q = this.#exitQueue;
+      for (let i = 0; i < q.length; i++) {
+        const [p, reason, error] = q[i]!;
+        q[i] = undefined as unknown as [Proc, ExitReason, unknown];
+        this.#finish(p, reason, error);
+      }
+      q.length = 0;
+    } finally {
+      this.#exiting = false;
+    }
+  }
+
+  /** Tear one process down and tell everyone who asked. Runs only from {@link #runExits}. */
+  #finish(p: Proc, reason: ExitReason, error: unknown): void {
+    if (!p.alive) return;
+    p.alive = false;
+    const pid = p.self;
+    this.#procs.delete(pid);
+    this.#exited++;
+    const w = p.waiter;
+    if (w !== undefined) {
+      p.waiter = undefined;
+      if (w.timer !== undefined) this.clock.clearTimer(w.timer);
+    }
+    if (p.kind === HANDLER && reason !== 'killed' && p.handler!.terminate !== undefined) {
+      try {
+        p.handler!.terminate(reason, p);
+      } catch (err) {
+        this.#logger.error(`terminate of pid ${pid} threw`, { pid, error: err });
+      }
+    }
+    p.mb = undefined;
+    if (p.names !== undefined) {
+      for (const name of p.names) this.#names.delete(name);
+      p.names = undefined;
+    }
+    if (p.monitors !== undefined) {
+      for (const [ref, target] of p.monitors) {
+        this.#monitors.delete(ref);
+        this.#procs.get(target)?.monitoredBy?.delete(ref);
+      }
+      p.monitors = undefined;
+    }
+    const hasError = error !== undefined;
+    if (p.monitoredBy !== undefined) {
+      for (const [ref, watcherPid] of p.monitoredBy) {
+        this.#monitors.delete(ref);
+        const watcher = this.#procs.get(watcherPid);
+        if (watcher === undefined) continue;
+        watcher.monitors?.delete(ref);
+        this.#deliver(
+          watcher,
+          hasError ? { type: DOWN, ref, pid, reason, error } : { type: DOWN, ref, pid, reason },
+        );
+      }
+      p.monitoredBy = undefined;
+    }
+    if (p.links !== undefined) {
+      for (const other of p.links) {
+        const o = this.#procs.get(other);
+        if (o === undefined) continue;
+        o.links?.delete(pid);
+        this.#signal(o, pid, reason, error);
+      }
+      p.links = undefined;
+    }
+    if (reason === 'crashed') {
+      this.#crashed++;
+      if (this.#crashListeners.length > 0) for (const l of this.#crashListeners) l(pid, reason, error);
+      else this.#logger.error(`process ${pid}${p.label ? ` (${p.label})` : ''} crashed`, { pid, error });
+    }
+    if (this.#exitListeners.length > 0) for (const l of this.#exitListeners) l(pid, reason, error);
+  }
+
+  // ---- inspection ---------------------------------------------------------------------------
+
+  isAlive(pid: Pid): boolean {
+    return this.#procs.has(pid);
+  }
+
+  /** Live pids, oldest first. */
+  list(): Pid[] {
+    return [...this.#procs.keys()];
+  }
+
+  /** A snapshot of a live process, or undefined if `pid` is not alive. */
+  info(pid: Pid): ProcessInfo | undefined {
+    assertPid(pid, 'info: pid');
+    const p = this.#procs.get(pid);
+    if (p === undefined) return undefined;
+    const status = p.suspended
+      ? 'running'
+      : p.scheduled
+        ? 'runnable'
+        : p.kind === RECEIVE_LOOP && p.waiter === undefined
+          ? 'running'
+          : 'waiting';
+    return {
+      pid,
+      label: p.label,
+      kind: p.kind === HANDLER ? 'handler' : 'receive-loop',
+      status,
+      names: p.names === undefined ? [] : [...p.names],
+      links: p.links === undefined ? [] : [...p.links],
+      monitors:
+        p.monitors === undefined ? [] : [...p.monitors].map(([ref, target]) => ({ ref, pid: target })),
+      monitoredBy:
+        p.monitoredBy === undefined
+          ? []
+          : [...p.monitoredBy].map(([ref, watcher]) => ({ ref, pid: watcher })),
+      mailboxDepth: p.depth,
+      mailboxCapacity: p.capacity,
+      messagesHandled: p.handled,
+      messagesRefused: p.refused,
+      trapExit: p.trap,
+    };
+  }
+
+  stats(): NodeStats {
+    return {
+      processes: this.#procs.size,
+      spawned: this.#spawned,
+      exited: this.#exited,
+      crashed: this.#crashed,
+      messagesSent: this.#sent,
+      messagesRefused: this.#refused,
+    };
+  }
+
+  /**
+   * Observe process ends. `crash` listeners replace the default crash report on the logger.
+   * Returns a function that removes the listener.
+   */
+  on(event: 'exit' | 'crash', listener: ExitListener): () => void {
+    if (typeof listener !== 'function') {
+      throw new InvalidArgumentError(`on: listener must be a function, got ${describe(listener)}`);
+    }
+    if (event !== 'exit' && event !== 'crash') {
+      throw new InvalidArgumentError(`on: event must be 'exit' or 'crash', got ${describe(event)}`);
+    }
+    const list = event === 'exit' ? this.#exitListeners : this.#crashListeners;
+    list.push(listener);
+    return () => {
+      const i = list.indexOf(listener);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Stop every process with reason `shutdown`, newest first (so supervisors stop their children
+   * in reverse start order before they stop themselves), cancel every timer, and refuse new
+   * spawns. Resolves the number of processes stopped. Idempotent.
+   */
+  async shutdown(): Promise<number> {
+    this.#closed = true;
+    let stopped = 0;
+    const before = this.#exited;
+    const pids = [...this.#procs.keys()].reverse();
+    for (const pid of pids) {
+      const p = this.#procs.get(pid);
+      if (p !== undefined) this.#queueExit(p, 'shutdown', undefined);
+    }
+    stopped = this.#exited - before;
+    for (const handle of this.#timers) this.clock.clearTimer(handle);
+    this.#timers.clear();
+    return stopped;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function checkBehaviour(behaviour: unknown): asserts behaviour is Behaviour {
+  if (typeof behaviour === 'function') return;
+  if (
+    behaviour !== null &&
+    typeof behaviour === 'object' &&
+    typeof (behaviour as { receive?: unknown }).receive === 'function'
+  ) {
+    const b = behaviour as { init?: unknown; terminate?: unknown };
+    if (b.init !== undefined && typeof b.init !== 'function') {
+      throw new InvalidArgumentError(`spawn: behaviour.init must be a function, got ${describe(b.init)}`);
+    }
+    if (b.terminate !== undefined && typeof b.terminate !== 'function') {
+      throw new InvalidArgumentError(
+        `spawn: behaviour.terminate must be a function, got ${describe(b.terminate)}`,
+      );
+    }
+    return;
+  }
+  throw new InvalidArgumentError(
+    `spawn: behaviour must be a function (a receive-loop body) or an object with a receive(msg, ctx) method, got ${describe(behaviour)}`,
+  );
+}
+
+function checkName(name: unknown, what: string): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new InvalidArgumentError(`${what} must be a non-empty string, got ${describe(name)}`);
+  }
+}
+
+function checkReason(reason: unknown): asserts reason is ExitReason {
+  if (typeof reason !== 'string' || reason.length === 0) {
+    throw new InvalidArgumentError(`exit reason must be a non-empty string, got ${describe(reason)}`);
+  }
+}
+
+function checkCapacity(value: unknown, what: string): number {
+  if (value === Infinity) return Infinity;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${what} must be a positive integer or Infinity, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function checkPositiveInt(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${what} must be a positive integer, got ${describe(value)}`);
+  }
+  return value;
+}
