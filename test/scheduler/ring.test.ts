@@ -1,0 +1,109 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createRing, RingConsumer, RingProducer } from '../../scheduler/ring.js';
+
+type Op =
+  | { kind: 'send'; bytes: Uint8Array }
+  | { kind: 'publish' }
+  | { kind: 'flush' }
+  | { kind: 'read'; max: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.uint8Array({ maxLength: 40 }).map((bytes) => ({ kind: 'send' as const, bytes })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .uint8Array({ minLength: 100, maxLength: 700 })
+      .map((bytes) => ({ kind: 'send' as const, bytes })),
+  },
+  { weight: 2, arbitrary: fc.constant({ kind: 'publish' as const }) },
+  { weight: 2, arbitrary: fc.constant({ kind: 'flush' as const }) },
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 8 }).map((max) => ({ kind: 'read' as const, max })) },
+);
+
+describe('SPSC ring', () => {
+  it('any interleaving of writes and reads preserves bytes and order, with nothing lost', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(64, 128, 256, 1024),
+        fc.integer({ min: 1, max: 28 }),
+        fc.array(opArb, { maxLength: 120 }),
+        (capacity, chunk, ops) => {
+          const sab = createRing({ capacity });
+          const tx = new RingProducer(sab, { maxChunk: Math.min(chunk, capacity / 2 - 4) });
+          const rx = new RingConsumer(sab);
+          const accepted: Uint8Array[] = [];
+          const received: Uint8Array[] = [];
+          const onMessage = (b: Uint8Array) => received.push(b);
+          for (const op of ops) {
+            if (op.kind === 'send') {
+              const result = tx.send(op.bytes);
+              if (result !== 'refused') accepted.push(op.bytes.slice());
+              op.bytes.fill(0xee); // the ring must have copied what it accepted
+            } else if (op.kind === 'publish') tx.publish();
+            else if (op.kind === 'flush') tx.flush();
+            else if (rx.read(onMessage, op.max).spaceFreed) tx.flush();
+          }
+          // Drain: the producer flushes whenever the consumer frees space, until all arrived.
+          for (let i = 0; i < 100_000 && (tx.pressured || rx.hasData() || tx.publish()); i++) {
+            rx.read(onMessage);
+            tx.flush();
+          }
+          expect(received.length).toBe(accepted.length);
+          for (let i = 0; i < accepted.length; i++) expect(received[i]).toEqual(accepted[i]);
+          expect(tx.stats().accepted).toBe(accepted.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a message larger than the whole ring arrives intact', () => {
+    const sab = createRing({ capacity: 256 });
+    const tx = new RingProducer(sab);
+    const rx = new RingConsumer(sab);
+    const big = Uint8Array.from({ length: 10_000 }, (_, i) => i % 251);
+    expect(tx.send(big)).toBe('queued');
+    expect(tx.send(new Uint8Array([7]))).toBe('queued');
+    const got: Uint8Array[] = [];
+    while (got.length < 2) {
+      rx.read((b) => got.push(b));
+      tx.flush();
+    }
+    expect(got[0]).toEqual(big);
+    expect(got[1]).toEqual(new Uint8Array([7]));
+  });
+
+  it('a full ring queues locally, reports pressure, and refuses past the queue bound', () => {
+    const sab = createRing({ capacity: 64 });
+    const tx = new RingProducer(sab, { maxQueuedBytes: 40 });
+    const msg = new Uint8Array(12);
+    const results = Array.from({ length: 10 }, () => tx.send(msg));
+    expect(results.slice(0, 4)).toEqual(['sent', 'sent', 'sent', 'sent']);
+    expect(results.slice(4, 7)).toEqual(['queued', 'queued', 'queued']);
+    expect(results.slice(7)).toEqual(['refused', 'refused', 'refused']);
+    expect(tx.pressured).toBe(true);
+    expect(tx.stats()).toMatchObject({ accepted: 7, queued: 3, refused: 3, queueDepth: 3 });
+    const rx = new RingConsumer(sab);
+    let count = 0;
+    const first = rx.read(() => count++);
+    expect(first.spaceFreed).toBe(true);
+    tx.flush();
+    rx.read(() => count++);
+    expect(count).toBe(7);
+    expect(tx.pressured).toBe(false);
+  });
+
+  it('rejects a capacity that is not a power of two, naming the option', () => {
+    expect(() => createRing({ capacity: 1000 })).toThrow(/options\.capacity must be a power of two/);
+  });
+
+  it('rejects a chunk size the ring cannot hold, naming the option', () => {
+    expect(() => new RingProducer(createRing({ capacity: 64 }), { maxChunk: 64 })).toThrow(
+      /options\.maxChunk/,
+    );
+  });
+});
