@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  FrameError,
+  FrameTooLargeError,
+  MalformedFrameError,
+  UnknownFrameError,
+} from '../../cluster/errors.js';
+import { decodeBody, encodeFrame, FrameDecoder, joinBodies } from '../../cluster/frame-codec.js';
+import { type Frame, FrameType, validateFrame } from '../../cluster/protocol.js';
+
+const name = fc.string({ maxLength: 20 });
+const uint = fc.nat({ max: 2 ** 40 });
+const frameArb: fc.Arbitrary<Frame> = fc.oneof(
+  fc.tuple(fc.constant(FrameType.Heartbeat), uint),
+  fc.tuple(fc.constant(FrameType.SendName), name, fc.uint8Array({ maxLength: 300 })),
+  fc.tuple(fc.constant(FrameType.SendPid), uint, fc.uint8Array({ maxLength: 300 })),
+  fc.tuple(fc.constant(FrameType.RegAdd), name, uint),
+  fc.tuple(fc.constant(FrameType.Down), uint, uint, name),
+  fc.tuple(
+    fc.constant(FrameType.Hello),
+    fc.nat(5),
+    name,
+    name,
+    fc.nat(65535),
+    fc.array(fc.tuple(name, name, fc.nat(65535)), { maxLength: 3 }),
+  ),
+  fc.tuple(fc.constant(FrameType.Request), uint, name, fc.jsonValue()),
+) as fc.Arbitrary<Frame>;
+
+/** Normalise decoded Buffers to Uint8Array so toEqual compares bytes, not classes. */
+function norm(v: unknown): unknown {
+  if (v instanceof Uint8Array) return Array.from(v);
+  if (Array.isArray(v)) return v.map(norm);
+  return v;
+}
+
+function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const parts: Uint8Array[] = [];
+  let prev = 0;
+  for (const p of points) {
+    parts.push(bytes.subarray(prev, p));
+    prev = p;
+  }
+  parts.push(bytes.subarray(prev));
+  return parts;
+}
+
+describe('frame codec', () => {
+  it('decodes the same frames however the byte stream is split', () => {
+    fc.assert(
+      fc.property(fc.array(frameArb, { minLength: 1, maxLength: 20 }), fc.array(fc.nat()), (frames, cuts) => {
+        const stream = joinBodies(frames.map((f) => encodeFrame(f).subarray(4)));
+        const dec = new FrameDecoder();
+        const got: Frame[] = [];
+        for (const part of splitAt(stream, cuts)) got.push(...dec.push(part));
+        expect(norm(got)).toEqual(norm(frames));
+        expect(dec.buffered).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never throws anything but a FrameError on random garbage', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 8 }), (chunks) => {
+        const dec = new FrameDecoder(1024);
+        try {
+          for (const c of chunks) dec.push(c);
+        } catch (err) {
+          expect(err).toBeInstanceOf(FrameError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never throws anything but a FrameError on garbage bodies behind a valid length', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 100 }), (body) => {
+        try {
+          const frame = decodeBody(body);
+          expect(Array.isArray(frame)).toBe(true);
+        } catch (err) {
+          expect(err).toBeInstanceOf(FrameError);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('rejects a declared length over the cap before buffering the body', () => {
+    const dec = new FrameDecoder(100);
+    const header = Buffer.from([0, 0, 0, 101]);
+    expect(() => dec.push(header)).toThrow(FrameTooLargeError);
+    // A failed decoder stays failed: the stream's framing is lost.
+    expect(() => dec.push(Buffer.from([1]))).toThrow(FrameTooLargeError);
+  });
+
+  it('rejects a zero-length frame', () => {
+    expect(() => new FrameDecoder().push(Buffer.from([0, 0, 0, 0]))).toThrow(FrameTooLargeError);
+  });
+
+  it('refuses to encode a frame over the cap', () => {
+    const big: Frame = [FrameType.SendPid, 1024, new Uint8Array(200)];
+    expect(() => encodeFrame(big, 100)).toThrow(FrameTooLargeError);
+  });
+
+  it('rejects an unknown frame type with a typed error', () => {
+    expect(() => validateFrame([99, 'x'])).toThrow(UnknownFrameError);
+    expect(() => decodeBody(encodeFrame([99 as 4, 1]).subarray(4))).toThrow(/unknown frame type 99/);
+  });
+
+  it('rejects a known frame type with the wrong shape, naming the field', () => {
+    expect(() => validateFrame([FrameType.SendPid, -1, new Uint8Array(1)])).toThrow(MalformedFrameError);
+    expect(() => validateFrame([FrameType.SendName, 'x', 'not bytes'])).toThrow(/payload must be binary/);
+    expect(() => validateFrame([FrameType.Heartbeat])).toThrow(/expected 2 elements/);
+    expect(() => validateFrame({ 0: 4 })).toThrow(/non-empty msgpack array/);
+  });
+});
