@@ -1,0 +1,194 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import type { Runtime } from '../../runtime/index.js';
+import { eventually, flush } from '../helpers/eventually.js';
+import { collector, idle, quietRuntime } from '../helpers/runtime.js';
+
+let rt: Runtime;
+afterEach(async () => {
+  await rt.shutdown();
+});
+
+describe('messaging', () => {
+  test('messages from one sender arrive in FIFO order', async () => {
+    rt = quietRuntime();
+    const sink = collector(rt);
+    for (let i = 0; i < 10_000; i++) expect(rt.send(sink.pid, i)).toBe(true);
+    await eventually(() => expect(sink.messages).toHaveLength(10_000));
+    expect(sink.messages).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+  });
+
+  test('a handler process can reply and a receive-loop process gets the reply', async () => {
+    rt = quietRuntime();
+    const echo = rt.spawn({
+      receive(msg: { from: number; text: string }, ctx) {
+        ctx.send(msg.from, msg.text.toUpperCase());
+      },
+    });
+    let reply: unknown;
+    rt.spawn(async (ctx) => {
+      ctx.send(echo, { from: ctx.self, text: 'hello' });
+      reply = await ctx.receive();
+    });
+    await eventually(() => expect(reply).toBe('HELLO'));
+  });
+
+  test('values are passed by reference inside one runtime', async () => {
+    rt = quietRuntime();
+    const payload = { big: new Uint8Array(16) };
+    const sink = collector(rt);
+    rt.send(sink.pid, payload);
+    await eventually(() => expect(sink.messages[0]).toBe(payload));
+  });
+
+  test('selective receive takes the first match and keeps the order of what it skips', async () => {
+    rt = quietRuntime();
+    const seen: unknown[] = [];
+    const pid = rt.spawn(async (ctx) => {
+      seen.push(await ctx.receive({ match: (m) => m === 'c' }));
+      seen.push(await ctx.receive());
+      seen.push(await ctx.receive());
+      seen.push(await ctx.receive({ match: (m) => m === 'e' }));
+      seen.push(await ctx.receive());
+    });
+    for (const m of ['a', 'b', 'c', 'd']) rt.send(pid, m);
+    await eventually(() => expect(seen).toEqual(['c', 'a', 'b']));
+    rt.send(pid, 'x');
+    rt.send(pid, 'e');
+    await eventually(() => expect(seen).toEqual(['c', 'a', 'b', 'e', 'd']));
+  });
+
+  test('a parked selective receive ignores non-matching arrivals until a match comes', async () => {
+    rt = quietRuntime();
+    const seen: unknown[] = [];
+    const pid = rt.spawn(async (ctx) => {
+      seen.push(await ctx.receive({ match: (m) => typeof m === 'number' }));
+      seen.push(await ctx.receive());
+    });
+    await flush();
+    rt.send(pid, 'skip-me');
+    rt.send(pid, 42);
+    await eventually(() => expect(seen).toEqual([42, 'skip-me']));
+  });
+
+  test('send to a dead pid returns false', async () => {
+    rt = quietRuntime();
+    const pid = idle(rt);
+    expect(rt.kill(pid)).toBe(true);
+    expect(rt.isAlive(pid)).toBe(false);
+    expect(rt.send(pid, 'hello')).toBe(false);
+    expect(rt.send(123_456_789, 'hello')).toBe(false);
+  });
+
+  test('a bounded mailbox refuses user messages past its capacity and counts them', async () => {
+    rt = quietRuntime();
+    const pid = rt.spawn(
+      async (ctx) => {
+        await ctx.receive({ match: (m) => m === 'never' });
+      },
+      { mailboxCapacity: 3 },
+    );
+    await flush();
+    expect([1, 2, 3, 4, 5].map((m) => rt.send(pid, m))).toEqual([true, true, true, false, false]);
+    expect(rt.info(pid)).toMatchObject({ mailboxDepth: 3, mailboxCapacity: 3, messagesRefused: 2 });
+    expect(rt.stats().messagesRefused).toBe(2);
+  });
+
+  test('down and exit signals are never refused by a full mailbox', async () => {
+    rt = quietRuntime({ mailboxCapacity: 1 });
+    const watcher = rt.spawn(
+      async (ctx) => {
+        await ctx.receive({ match: () => false });
+      },
+      { trapExit: true },
+    );
+    await flush();
+    expect(rt.send(watcher, 'fill')).toBe(true);
+    expect(rt.send(watcher, 'refused')).toBe(false);
+    const a = idle(rt);
+    const b = idle(rt);
+    rt.monitor(watcher, a);
+    rt.link(watcher, b);
+    rt.exit(a, 'boom');
+    rt.exit(b, 'bang');
+    expect(rt.info(watcher)?.mailboxDepth).toBe(3);
+  });
+
+  test('a handler that returns a promise takes its next message only after it settles', async () => {
+    rt = quietRuntime();
+    const events: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const pid = rt.spawn({
+      async receive(msg: string) {
+        events.push(`start ${msg}`);
+        if (msg === 'first') await gate;
+        events.push(`end ${msg}`);
+      },
+    });
+    rt.send(pid, 'first');
+    rt.send(pid, 'second');
+    await eventually(() => expect(events).toEqual(['start first']));
+    release();
+    await eventually(() =>
+      expect(events).toEqual(['start first', 'end first', 'start second', 'end second']),
+    );
+  });
+
+  test('handler init runs before the first message', async () => {
+    rt = quietRuntime();
+    const events: string[] = [];
+    const pid = rt.spawn({
+      init() {
+        events.push('init');
+      },
+      receive(msg: string) {
+        events.push(msg);
+      },
+    });
+    rt.send(pid, 'm1');
+    await eventually(() => expect(events).toEqual(['init', 'm1']));
+  });
+
+  test('a busy runtime still lets timers and I/O run between turns', async () => {
+    rt = quietRuntime({ turnsPerTick: 100 });
+    let hops = 0;
+    let ticked = false;
+    const a = rt.spawn({
+      receive(msg: number, ctx) {
+        hops++;
+        if (!ticked) ctx.send(msg, ctx.self);
+      },
+    });
+    const b = rt.spawn({
+      receive(msg: number, ctx) {
+        hops++;
+        if (!ticked) ctx.send(msg, ctx.self);
+      },
+    });
+    rt.send(a, b);
+    await new Promise<void>((resolve) => setTimeout(resolve, 1));
+    ticked = true;
+    expect(hops).toBeGreaterThan(0);
+  });
+
+  test('1000 concurrent spawns all run and are all reaped', async () => {
+    rt = quietRuntime();
+    let done = 0;
+    const pids: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      pids.push(
+        rt.spawn(async (ctx) => {
+          const m = await ctx.receive<number>();
+          done += m;
+        }),
+      );
+    }
+    expect(new Set(pids).size).toBe(1000);
+    for (const pid of pids) rt.send(pid, 1);
+    await eventually(() => expect(done).toBe(1000));
+    await eventually(() => expect(rt.list()).toEqual([]));
+    expect(rt.stats()).toMatchObject({ processes: 0, spawned: 1000, exited: 1000 });
+  });
+});
