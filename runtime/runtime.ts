@@ -1,7 +1,7 @@
 import { type Clock, SystemClock } from './clock.js';
 import { ClosedError, InvalidArgumentError, ReceiveTimeoutError } from './errors.js';
 import { consoleLogger, type Logger } from './logger.js';
-import { assertPid, describe, isPid, MAX_SERIAL, MAX_SHARDS, makePid } from './pid.js';
+import { assertPid, describe, MAX_SERIAL, MAX_SHARDS, makePid } from './pid.js';
 import { HANDLER, Proc, RECEIVE_LOOP, type Waiter } from './process.js';
 import { startSupervisor } from './supervisor.js';
 import type {

@@ -23,7 +23,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Every module specifier a file imports, statically or dynamically, or re-exports from. */
-export function importsOf(source: string): string[] {
+function importsOf(source: string): string[] {
   const specs: string[] = [];
   const patterns = [
     /\bimport\s+(?:type\s+)?(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]/g,
