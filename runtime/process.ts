@@ -29,8 +29,8 @@ export const RECEIVE_LOOP = 1;
  * behaviour sees (one object per process keeps a million idle processes small). Fields are
  * owned by the {@link Runtime}; the methods below are the context API, bound to `self`.
  *
- * The mailbox is an array with a moving head: `push` appends, taking advances `mbHead`, and the
- * array is compacted once the consumed prefix dominates. It is allocated on first use.
+ * The mailbox is a growable ring buffer allocated on first use (idle processes cost nothing for
+ * it); a ring avoids the backing-store churn of `array.length = 0` on the ping-pong hot path.
  */
 export class Proc implements Context {
   readonly self: Pid;
@@ -50,8 +50,10 @@ export class Proc implements Context {
   suspended = false;
   trap = false;
 
+  /** Mailbox ring: power-of-two capacity, `mbHead` is the oldest message, `mbSize` the count. */
   mb: unknown[] | undefined = undefined;
   mbHead = 0;
+  mbSize = 0;
   waiter: Waiter | undefined = undefined;
 
   links: Set<Pid> | undefined = undefined;
@@ -81,21 +83,37 @@ export class Proc implements Context {
   }
 
   get depth(): number {
-    return this.mb === undefined ? 0 : this.mb.length - this.mbHead;
+    return this.mbSize;
+  }
+
+  /** Append a message (growing the ring when full). */
+  push(msg: unknown): void {
+    let mb = this.mb;
+    if (mb === undefined) {
+      mb = this.mb = new Array(4);
+    } else if (this.mbSize === mb.length) {
+      mb = this.#grow(mb);
+    }
+    mb[(this.mbHead + this.mbSize) & (mb.length - 1)] = msg;
+    this.mbSize++;
+  }
+
+  #grow(mb: unknown[]): unknown[] {
+    const bigger = new Array(mb.length * 2);
+    for (let i = 0; i < this.mbSize; i++) bigger[i] = mb[(this.mbHead + i) & (mb.length - 1)];
+    this.mbHead = 0;
+    this.mb = bigger;
+    return bigger;
   }
 
   /** Take the oldest message (the caller checked `depth > 0`). */
   take(): unknown {
     const mb = this.mb!;
-    const msg = mb[this.mbHead];
-    mb[this.mbHead++] = undefined;
-    if (this.mbHead === mb.length) {
-      mb.length = 0;
-      this.mbHead = 0;
-    } else if (this.mbHead >= 1024 && this.mbHead * 2 >= mb.length) {
-      mb.splice(0, this.mbHead);
-      this.mbHead = 0;
-    }
+    const head = this.mbHead;
+    const msg = mb[head];
+    mb[head] = undefined;
+    this.mbHead = (head + 1) & (mb.length - 1);
+    this.mbSize--;
     return msg;
   }
 
@@ -103,8 +121,9 @@ export class Proc implements Context {
   find(match: MessageMatcher): number {
     const mb = this.mb;
     if (mb === undefined) return -1;
-    for (let i = this.mbHead; i < mb.length; i++) {
-      if (match(mb[i])) return i - this.mbHead;
+    const mask = mb.length - 1;
+    for (let i = 0; i < this.mbSize; i++) {
+      if (match(mb[(this.mbHead + i) & mask])) return i;
     }
     return -1;
   }
@@ -112,8 +131,22 @@ export class Proc implements Context {
   /** Remove and return the message at `index` (relative to the head), keeping the others' order. */
   takeAt(index: number): unknown {
     if (index === 0) return this.take();
-    const [msg] = this.mb!.splice(this.mbHead + index, 1);
+    const mb = this.mb!;
+    const mask = mb.length - 1;
+    const msg = mb[(this.mbHead + index) & mask];
+    for (let i = index; i < this.mbSize - 1; i++) {
+      mb[(this.mbHead + i) & mask] = mb[(this.mbHead + i + 1) & mask];
+    }
+    mb[(this.mbHead + this.mbSize - 1) & mask] = undefined;
+    this.mbSize--;
     return msg;
+  }
+
+  /** Drop every queued message (on exit). */
+  clear(): void {
+    this.mb = undefined;
+    this.mbHead = 0;
+    this.mbSize = 0;
   }
 
   // ---- Context API -------------------------------------------------------------------------

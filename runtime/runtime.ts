@@ -75,9 +75,10 @@ export class Runtime implements LocalNode {
   #nextRef = 1;
   #closed = false;
 
-  // Run queue: an array with a moving head, like the mailboxes.
-  #runq: Proc[] = [];
+  // Run queue: a growable ring of processes with work (power-of-two capacity).
+  #runq: (Proc | undefined)[] = new Array(1024);
   #runqHead = 0;
+  #runqSize = 0;
   #draining = false;
   #drainScheduled = false;
 
@@ -184,7 +185,7 @@ export class Runtime implements LocalNode {
       if (typeof pid !== 'number') assertPid(pid, 'send: pid');
       return false;
     }
-    if (p.mb !== undefined && p.mb.length - p.mbHead >= p.capacity) {
+    if (p.mbSize >= p.capacity) {
       p.refused++;
       this.#refused++;
       return false;
@@ -263,8 +264,7 @@ export class Runtime implements LocalNode {
         return;
       }
     }
-    if (p.mb === undefined) p.mb = [msg];
-    else p.mb.push(msg);
+    p.push(msg);
     if (p.kind === HANDLER && !p.scheduled && !p.suspended) this.#enqueue(p);
   }
 
@@ -316,7 +316,15 @@ export class Runtime implements LocalNode {
 
   #enqueue(p: Proc): void {
     p.scheduled = true;
-    this.#runq.push(p);
+    let q = this.#runq;
+    if (this.#runqSize === q.length) {
+      const bigger: (Proc | undefined)[] = new Array(q.length * 2);
+      for (let i = 0; i < this.#runqSize; i++) bigger[i] = q[(this.#runqHead + i) & (q.length - 1)];
+      this.#runqHead = 0;
+      this.#runq = q = bigger;
+    }
+    q[(this.#runqHead + this.#runqSize) & (q.length - 1)] = p;
+    this.#runqSize++;
     if (!this.#draining && !this.#drainScheduled) {
       this.#drainScheduled = true;
       queueMicrotask(this.#drain);
@@ -329,26 +337,22 @@ export class Runtime implements LocalNode {
     this.#draining = true;
     let turns = this.#turnsPerTick;
     try {
-      const q = this.#runq;
-      while (this.#runqHead < q.length) {
+      while (this.#runqSize > 0) {
+        // Re-read the ring each turn: running a process may grow (replace) it.
+        const q = this.#runq;
         const p = q[this.#runqHead]!;
-        q[this.#runqHead++] = undefined as unknown as Proc;
+        q[this.#runqHead] = undefined;
+        this.#runqHead = (this.#runqHead + 1) & (q.length - 1);
+        this.#runqSize--;
         p.scheduled = false;
         if (p.alive) this.#run(p);
         if (--turns === 0) break;
-      }
-      if (this.#runqHead === q.length) {
-        q.length = 0;
-        this.#runqHead = 0;
-      } else if (this.#runqHead >= 4096) {
-        q.splice(0, this.#runqHead);
-        this.#runqHead = 0;
       }
     } finally {
       this.#draining = false;
     }
     // Out of turns with work left: yield to the event loop so I/O and timers run, then go on.
-    if (this.#runqHead < this.#runq.length && !this.#drainScheduled) {
+    if (this.#runqSize > 0 && !this.#drainScheduled) {
       this.#drainScheduled = true;
       setImmediate(this.#drain);
     }
@@ -380,7 +384,7 @@ export class Runtime implements LocalNode {
     }
     const handler = p.handler!;
     let budget = this.#reductions;
-    while (p.alive && !p.suspended && p.mb !== undefined && p.mb.length > p.mbHead) {
+    while (p.alive && !p.suspended && p.mbSize > 0) {
       const msg = p.take();
       p.handled++;
       let result: unknown;
@@ -396,7 +400,7 @@ export class Runtime implements LocalNode {
       }
       if (--budget === 0) break;
     }
-    if (p.alive && !p.suspended && !p.scheduled && p.depth > 0) this.#enqueue(p);
+    if (p.alive && !p.suspended && !p.scheduled && p.mbSize > 0) this.#enqueue(p);
   }
 
   /** A handler returned a promise: it takes no message until the promise settles. */
@@ -616,7 +620,7 @@ export class Runtime implements LocalNode {
         this.#logger.error(`terminate of pid ${pid} threw`, { pid, error: err });
       }
     }
-    p.mb = undefined;
+    p.clear();
     if (p.names !== undefined) {
       for (const name of p.names) this.#names.delete(name);
       p.names = undefined;
