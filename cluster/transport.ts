@@ -1,0 +1,116 @@
+/**
+ * The transport seam: the one runtime-specific part of the cluster, kept small so that TLS over
+ * TCP and QUIC (and test doubles) plug in alike and pass the same conformance tests.
+ *
+ * A transport authenticates peers with the node's {@link Identity} (mutual TLS in both
+ * built-in transports) before it hands out a {@link Connection}: `dial` resolves only once the
+ * listening side has verified the dialer's certificate and said so, so a refused dialer never
+ * believes it is connected. A connection offers ordered byte streams: `main`, opened with the
+ * connection, and — where the transport multiplexes (`maxStreams > 1`) — more from
+ * `openStream`, which the cluster uses as message lanes that do not block each other.
+ *
+ * @example
+ * const t = createTlsTransport(identity);
+ * const listener = await t.listen('127.0.0.1', 0, (conn) => conn.main.onData((b) => conn.main.write(b)));
+ * const conn = await t.dial('127.0.0.1', listener.port);
+ */
+
+/** Who is on the other end, as the transport verified it. */
+export interface PeerIdentity {
+  /** The node name the peer's certificate vouches for (ca mode), undefined for a shared identity. */
+  readonly name: string | undefined;
+  /** A stable description of the peer's credential (certificate fingerprint or key id). */
+  readonly id: string;
+}
+
+/** An ordered, reliable byte stream. Data that arrives before a handler is set is kept for it. */
+export interface ByteStream {
+  /** Queue bytes; returns false when the transport's buffer is past its high-water mark. */
+  write(chunk: Uint8Array): boolean;
+  onData(handler: (chunk: Uint8Array) => void): void;
+  /** Called once when the stream ends (cleanly: no error). */
+  onEnd(handler: (err?: Error) => void): void;
+}
+
+export interface Connection {
+  readonly remote: PeerIdentity;
+  readonly remoteAddress: string;
+  /** How many streams this connection can carry in total (`main` included); 1 for TLS. */
+  readonly maxStreams: number;
+  readonly main: ByteStream;
+  /** Open another stream (only when `maxStreams > 1`). */
+  openStream(): Promise<ByteStream>;
+  /** Streams the peer opened (beyond `main`). */
+  onStream(handler: (stream: ByteStream) => void): void;
+  /** Called once when the connection is gone, with the error if it failed. */
+  onClose(handler: (err?: Error) => void): void;
+  /** Graceful: flush what is queued, then close. Idempotent; one shared promise. */
+  close(): Promise<void>;
+  /** Immediate. Idempotent. */
+  destroy(err?: Error): void;
+}
+
+export interface Listener {
+  readonly port: number;
+  /** Stop accepting and destroy connections accepted through this listener. */
+  close(): Promise<void>;
+}
+
+export interface DialOptions {
+  /** Give up after this many milliseconds (default 5000). */
+  readonly timeout?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface Transport {
+  readonly kind: string;
+  listen(host: string, port: number, onConnection: (conn: Connection) => void): Promise<Listener>;
+  dial(host: string, port: number, options?: DialOptions): Promise<Connection>;
+  /** Close every listener and connection of this transport and free its resources. */
+  close(): Promise<void>;
+}
+
+/** The byte a listener writes once it has verified a dialer (see module docs). */
+export const ACCEPT_BYTE = 0x01;
+
+/** A {@link ByteStream} that holds data (and the end) until its handlers are attached. */
+export class BufferedStream implements ByteStream {
+  #onData: ((chunk: Uint8Array) => void) | undefined;
+  #onEnd: ((err?: Error) => void) | undefined;
+  #held: Uint8Array[] = [];
+  #ended: { err: Error | undefined } | undefined;
+  readonly #write: (chunk: Uint8Array) => boolean;
+
+  constructor(write: (chunk: Uint8Array) => boolean) {
+    this.#write = write;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    return this.#write(chunk);
+  }
+
+  onData(handler: (chunk: Uint8Array) => void): void {
+    this.#onData = handler;
+    const held = this.#held;
+    this.#held = [];
+    for (const c of held) handler(c);
+  }
+
+  onEnd(handler: (err?: Error) => void): void {
+    this.#onEnd = handler;
+    if (this.#ended) handler(this.#ended.err);
+  }
+
+  /** Transport side: bytes arrived. */
+  deliver(chunk: Uint8Array): void {
+    if (this.#onData) this.#onData(chunk);
+    else this.#held.push(chunk);
+  }
+
+  /** Transport side: the stream ended; fires once. */
+  end(err?: Error): void {
+    if (this.#ended) return;
+    this.#ended = { err };
+    this.#onEnd?.(err);
+  }
+}

@@ -1,0 +1,135 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HandshakeError } from '../../cluster/errors.js';
+import { ClusterCa, Identity } from '../../cluster/identity.js';
+import type { Connection, Transport } from '../../cluster/transport.js';
+import { createTlsTransport } from '../../cluster/transport-tls.js';
+import { eventually } from '../helpers/eventually.js';
+
+type Factory = (id: Identity) => Transport;
+const transports: [string, Factory][] = [['tls', (id) => createTlsTransport(id)]];
+
+let shared: Identity;
+let other: Identity;
+let ca: ClusterCa;
+let foreignCa: ClusterCa;
+
+beforeAll(async () => {
+  [shared, other, ca, foreignCa] = await Promise.all([
+    Identity.generate(),
+    Identity.generate(),
+    ClusterCa.generate(),
+    ClusterCa.generate(),
+  ]);
+});
+
+describe.each(transports)('transport conformance: %s', (_kind, create) => {
+  const open: Transport[] = [];
+  const make = (id: Identity): Transport => {
+    const t = create(id);
+    open.push(t);
+    return t;
+  };
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((t) => t.close()));
+  });
+
+  async function echoServer(id: Identity): Promise<{ port: number; accepted: Connection[] }> {
+    const accepted: Connection[] = [];
+    const l = await make(id).listen('127.0.0.1', 0, (c) => {
+      accepted.push(c);
+      c.main.onData((b) => c.main.write(b));
+    });
+    return { port: l.port, accepted };
+  }
+
+  function collect(conn: Connection): () => Buffer {
+    const parts: Buffer[] = [];
+    conn.main.onData((b) => parts.push(Buffer.from(b)));
+    return () => Buffer.concat(parts);
+  }
+
+  it('carries bytes both ways in order over a connection with a pinned shared identity', async () => {
+    const { port } = await echoServer(shared);
+    const conn = await make(shared).dial('127.0.0.1', port);
+    const got = collect(conn);
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 200; i++) {
+      const b = Buffer.from(`msg-${i};`);
+      sent.push(b);
+      conn.main.write(b);
+    }
+    await eventually(() => expect(got().toString()).toBe(Buffer.concat(sent).toString()));
+    expect(conn.remote.name).toBeUndefined();
+    expect(conn.remote.id).toBe(shared.fingerprint);
+  });
+
+  it('refuses a dialer with another certificate and keeps accepting', async () => {
+    const { port, accepted } = await echoServer(shared);
+    await expect(make(other).dial('127.0.0.1', port)).rejects.toBeInstanceOf(HandshakeError);
+    expect(accepted).toHaveLength(0);
+    const ok = await make(shared).dial('127.0.0.1', port);
+    expect(ok.remote.id).toBe(shared.fingerprint);
+  });
+
+  it('refuses to connect to a listener with another certificate', async () => {
+    const { port } = await echoServer(other);
+    await expect(make(shared).dial('127.0.0.1', port)).rejects.toBeInstanceOf(HandshakeError);
+  });
+
+  it('connects CA-issued nodes and reports the name their certificate vouches for', async () => {
+    const [alpha, beta] = await Promise.all([ca.issue('alpha'), ca.issue('beta')]);
+    const { port, accepted } = await echoServer(alpha);
+    const conn = await make(beta).dial('127.0.0.1', port);
+    expect(conn.remote.name).toBe('alpha');
+    await eventually(() => expect(accepted[0]?.remote.name).toBe('beta'));
+  });
+
+  it('refuses a node whose certificate comes from a foreign CA', async () => {
+    const [alpha, mallory] = await Promise.all([ca.issue('alpha'), foreignCa.issue('beta')]);
+    const { port, accepted } = await echoServer(alpha);
+    await expect(make(mallory).dial('127.0.0.1', port)).rejects.toBeInstanceOf(HandshakeError);
+    expect(accepted).toHaveLength(0);
+  });
+
+  it('tells the other side when a connection closes', async () => {
+    const { port, accepted } = await echoServer(shared);
+    const conn = await make(shared).dial('127.0.0.1', port);
+    await eventually(() => expect(accepted).toHaveLength(1));
+    const closed = new Promise<void>((r) => accepted[0]!.onClose(() => r()));
+    await conn.close();
+    await closed;
+  });
+
+  it('rejects a dial to a port nobody listens on', async () => {
+    const { port } = await echoServer(shared);
+    await open[0]!.close();
+    await expect(make(shared).dial('127.0.0.1', port, { timeout: 4000 })).rejects.toBeInstanceOf(
+      HandshakeError,
+    );
+  });
+});
+
+describe('identity', () => {
+  it('round-trips through PEM', () => {
+    const again = Identity.fromPem(shared.toPem());
+    expect(again.fingerprint).toBe(shared.fingerprint);
+    expect(again.mode).toBe('shared');
+  });
+
+  it('issues certificates naming the node and round-trips them with their CA', async () => {
+    const id = await ca.issue('gamma');
+    expect(id.name).toBe('gamma');
+    expect(id.mode).toBe('ca');
+    expect(Identity.fromPem(id.toPem()).name).toBe('gamma');
+    const caAgain = await ClusterCa.fromPem(ca.toPem());
+    expect((await caAgain.issue('delta')).verifyPeer(id.cert).name).toBe('gamma');
+  });
+
+  it('rejects a bad node name, naming the rule', async () => {
+    await expect(ca.issue('no spaces')).rejects.toThrow(/name must be 1-63 characters/);
+  });
+
+  it('rejects a key that does not match the certificate', () => {
+    expect(() => Identity.fromPem({ cert: shared.certPem, key: other.keyPem })).toThrow(/does not match/);
+  });
+});
