@@ -1,0 +1,137 @@
+// The actor-facing API: thin wrappers over the raw imports that take AssemblyScript strings and
+// Uint8Arrays. Every function returns the import's ABI code (see ./codes.ts) unless noted.
+import * as host from './wactor';
+
+/** This actor's pid. */
+export function self(): f64 {
+  return host.self();
+}
+
+/** Send bytes to a pid. */
+export function send(pid: f64, data: Uint8Array): i32 {
+  return host.send(pid, data.dataStart, data.byteLength);
+}
+
+/** Send UTF-8 text to a pid. */
+export function sendText(pid: f64, text: string): i32 {
+  const buf = String.UTF8.encode(text);
+  return host.send(pid, changetype<usize>(buf), buf.byteLength);
+}
+
+/** Send raw memory (no copy inside the guest; the host copies). */
+export function sendRaw(pid: f64, ptr: usize, len: i32): i32 {
+  return host.send(pid, ptr, len);
+}
+
+/** Send bytes to the process registered under `name`. */
+export function sendNamed(name: string, data: Uint8Array): i32 {
+  const n = String.UTF8.encode(name);
+  return host.send_named(changetype<usize>(n), n.byteLength, data.dataStart, data.byteLength);
+}
+
+/** Send UTF-8 text to the process registered under `name`. */
+export function sendNamedText(name: string, text: string): i32 {
+  const n = String.UTF8.encode(name);
+  const buf = String.UTF8.encode(text);
+  return host.send_named(changetype<usize>(n), n.byteLength, changetype<usize>(buf), buf.byteLength);
+}
+
+/** Send a request (the receiver can `reply`) with UTF-8 text. */
+export function requestText(pid: f64, text: string): i32 {
+  const buf = String.UTF8.encode(text);
+  return host.request(pid, changetype<usize>(buf), buf.byteLength);
+}
+
+/** Register this actor under `name`. */
+export function register(name: string): i32 {
+  const n = String.UTF8.encode(name);
+  return host.register(changetype<usize>(n), n.byteLength);
+}
+
+/** Release `name`. */
+export function unregister(name: string): i32 {
+  const n = String.UTF8.encode(name);
+  return host.unregister(changetype<usize>(n), n.byteLength);
+}
+
+/** The pid registered under `name`, 0 if none (negative: an ABI code). */
+export function whereis(name: string): f64 {
+  const n = String.UTF8.encode(name);
+  return host.whereis(changetype<usize>(n), n.byteLength);
+}
+
+/** Spawn an actor of a module registered with the host (needs the `spawn` capability). */
+export function spawn(module: string, args: Uint8Array | null = null, flags: i32 = 0): f64 {
+  const m = String.UTF8.encode(module);
+  const argsPtr = args === null ? 0 : args.dataStart;
+  const argsLen = args === null ? 0 : args.byteLength;
+  return host.spawn(changetype<usize>(m), m.byteLength, argsPtr, argsLen, flags);
+}
+
+/** Spawn with UTF-8 text as the arguments. */
+export function spawnText(module: string, args: string, flags: i32 = 0): f64 {
+  const m = String.UTF8.encode(module);
+  const a = String.UTF8.encode(args);
+  return host.spawn(changetype<usize>(m), m.byteLength, changetype<usize>(a), a.byteLength, flags);
+}
+
+export function link(pid: f64): i32 {
+  return host.link(pid);
+}
+
+export function unlink(pid: f64): i32 {
+  return host.unlink(pid);
+}
+
+/** Monitor a pid; the ref (> 0) or an ABI code. Down notices arrive in `Actor.onDown`. */
+export function monitor(pid: f64): f64 {
+  return host.monitor(pid);
+}
+
+export function demonitor(ref: f64): i32 {
+  return host.demonitor(ref);
+}
+
+/** Trap exit signals; they arrive in `Actor.onExit`. */
+export function trapExit(on: bool): i32 {
+  return host.trap_exit(on ? 1 : 0);
+}
+
+/** End this actor with `reason` once the current call returns. */
+export function exit(reason: string = 'normal'): void {
+  const r = String.UTF8.encode(reason);
+  host.exit(changetype<usize>(r), r.byteLength);
+}
+
+/** Send an exit signal to another process (`"kill"` cannot be trapped). */
+export function exitSignal(pid: f64, reason: string): i32 {
+  const r = String.UTF8.encode(reason);
+  return host.exit_signal(pid, changetype<usize>(r), r.byteLength);
+}
+
+/** Send bytes to `pid` after `ms` milliseconds; the timer id or an ABI code. */
+export function sendAfter(pid: f64, ms: f64, data: Uint8Array): f64 {
+  return host.send_after(pid, ms, data.dataStart, data.byteLength);
+}
+
+export function cancelTimer(id: f64): i32 {
+  return host.cancel_timer(id);
+}
+
+/** Log UTF-8 text at a level (0 debug … 3 error); needs the `log` capability. */
+export function log(level: i32, text: string): i32 {
+  const buf = String.UTF8.encode(text);
+  return host.log(level, changetype<usize>(buf), buf.byteLength);
+}
+
+/** Milliseconds on the runtime's clock. */
+export function now(): f64 {
+  return host.now();
+}
+
+/** `n` cryptographically random bytes. */
+export function randomBytes(n: i32): Uint8Array {
+  const out = new Uint8Array(n);
+  host.random(out.dataStart, n);
+  return out;
+}

@@ -1,0 +1,8 @@
+// The wactor guest SDK: import what an actor needs from here, and re-export the ABI with
+//   export * from "../sdk/exports";
+// (see docs/guests.md).
+export { Actor, defineActor } from './actor';
+export * from './api';
+export * from './codes';
+export { Message } from './message';
+export * from './text';
