@@ -20,7 +20,7 @@ export {
   WactorError,
 } from './errors.js';
 export { consoleLogger, type Logger, silentLogger } from './logger.js';
-export { assertPid, isPid, MAX_SHARDS, makePid, SHARD_SPACE, serialOf, shardOf } from './pid.js';
+export { assertPid, formatPid, isPid, MAX_SHARDS, makePid, SHARD_SPACE, serialOf, shardOf } from './pid.js';
 export { type ExitListener, Runtime, type RuntimeOptions } from './runtime.js';
 export { SupervisorStartError } from './supervisor.js';
 export type * from './types.js';

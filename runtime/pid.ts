@@ -44,3 +44,12 @@ export function describe(value: unknown): string {
   if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
   return String(value);
 }
+
+/**
+ * Erlang-style display form `<shard.serial>`.
+ *
+ * @example formatPid(makePid(2, 7)) // '<2.7>'
+ */
+export function formatPid(pid: Pid): string {
+  return `<${shardOf(pid)}.${serialOf(pid)}>`;
+}

@@ -1,7 +1,7 @@
 import { type Clock, SystemClock } from './clock.js';
 import { ClosedError, InvalidArgumentError, ReceiveTimeoutError } from './errors.js';
 import { consoleLogger, type Logger } from './logger.js';
-import { assertPid, describe, MAX_SERIAL, MAX_SHARDS, makePid } from './pid.js';
+import { assertPid, describe, formatPid, MAX_SERIAL, MAX_SHARDS, makePid } from './pid.js';
 import { HANDLER, Proc, RECEIVE_LOOP, type Waiter } from './process.js';
 import { startSupervisor } from './supervisor.js';
 import type {
@@ -617,7 +617,7 @@ export class Runtime implements LocalNode {
       try {
         p.handler!.terminate(reason, p);
       } catch (err) {
-        this.#logger.error(`terminate of pid ${pid} threw`, { pid, error: err });
+        this.#logger.error(`terminate of process ${formatPid(pid)} threw`, { pid, error: err });
       }
     }
     p.clear();
@@ -658,7 +658,11 @@ export class Runtime implements LocalNode {
     if (reason === 'crashed') {
       this.#crashed++;
       if (this.#crashListeners.length > 0) for (const l of this.#crashListeners) l(pid, reason, error);
-      else this.#logger.error(`process ${pid}${p.label ? ` (${p.label})` : ''} crashed`, { pid, error });
+      else
+        this.#logger.error(`process ${formatPid(pid)}${p.label ? ` (${p.label})` : ''} crashed`, {
+          pid,
+          error,
+        });
     }
     if (this.#exitListeners.length > 0) for (const l of this.#exitListeners) l(pid, reason, error);
   }
