@@ -228,6 +228,17 @@ export class RingProducer {
     return this.#queue.length > this.#queueStart;
   }
 
+  /**
+   * True when messages wait locally and the ring has room for the next record now. A thread that
+   * is about to sleep checks this together with its inbound rings: the consumer's wake-up after
+   * freeing space is only a hint that may arrive while we are awake (see doorbell.ts).
+   */
+  canFlush(): boolean {
+    if (this.#queue.length === this.#queueStart) return false;
+    const msg = this.#queue[this.#queueStart] as Uint8Array;
+    return this.#hasRoom(Math.min(this.maxChunk, msg.length - this.#partial));
+  }
+
   stats(): ProducerStats {
     return {
       accepted: this.#accepted,
