@@ -29,6 +29,8 @@ export interface ThroughputOptions {
   readonly maxBatch?: number;
   /** An async batch that takes longer than this rejects with BenchTimeoutError (default 30 s). */
   readonly batchTimeoutMs?: number;
+  /** Called between warm-up and the timed phase (e.g. to reset a latency recorder). */
+  readonly afterWarmup?: () => void;
 }
 
 export interface Throughput {
@@ -74,6 +76,7 @@ export async function measureThroughput(batch: BatchFn, options: ThroughputOptio
   const warmupEnd = performance.now() + warmupMs;
   do await runOne();
   while (performance.now() < warmupEnd);
+  options.afterWarmup?.();
 
   let ops = 0;
   let batches = 0;

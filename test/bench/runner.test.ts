@@ -44,6 +44,13 @@ describe('bench runner', () => {
     expect(out).toContain('settings: step=1 label=x fast=true');
   });
 
+  it('discovers the real scenarios pingpong, spawn and restart', async () => {
+    const { scenarios } = await discoverScenarios(
+      fileURLToPath(new URL('../../bench/scenarios/', import.meta.url)),
+    );
+    expect([...scenarios.keys()]).toEqual(expect.arrayContaining(['pingpong', 'restart', 'spawn']));
+  });
+
   it('rejects an unknown scenario with exit code 2, naming it and the known ones', async () => {
     const { code, err, out } = await cli(['pingpnog']);
     expect(code).toBe(2);
