@@ -4,6 +4,7 @@
 // optional edges that have no lock entry makes the lock self-consistent. Run after every
 // `npm install <pkg>`: `node scripts/fix-lock.mjs`.
 import { readFileSync, writeFileSync } from 'node:fs';
+
 const path = process.argv[2] ?? 'package-lock.json';
 const lock = JSON.parse(readFileSync(path, 'utf8'));
 const present = new Set(Object.keys(lock.packages).map((k) => k.replace(/^.*node_modules\//, '')));
@@ -11,7 +12,10 @@ let dropped = 0;
 for (const [key, entry] of Object.entries(lock.packages)) {
   if (!entry.optionalDependencies) continue;
   for (const name of Object.keys(entry.optionalDependencies)) {
-    if (!present.has(name)) { delete entry.optionalDependencies[name]; dropped++; }
+    if (!present.has(name)) {
+      delete entry.optionalDependencies[name];
+      dropped++;
+    }
   }
   if (Object.keys(entry.optionalDependencies).length === 0) delete entry.optionalDependencies;
 }
