@@ -9,7 +9,7 @@ const path = process.argv[2] ?? 'package-lock.json';
 const lock = JSON.parse(readFileSync(path, 'utf8'));
 const present = new Set(Object.keys(lock.packages).map((k) => k.replace(/^.*node_modules\//, '')));
 let dropped = 0;
-for (const [key, entry] of Object.entries(lock.packages)) {
+for (const [_key, entry] of Object.entries(lock.packages)) {
   if (!entry.optionalDependencies) continue;
   for (const name of Object.keys(entry.optionalDependencies)) {
     if (!present.has(name)) {
@@ -19,5 +19,5 @@ for (const [key, entry] of Object.entries(lock.packages)) {
   }
   if (Object.keys(entry.optionalDependencies).length === 0) delete entry.optionalDependencies;
 }
-writeFileSync(path, JSON.stringify(lock, null, 2) + '\n');
+writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`dropped ${dropped} optional deps absent from the lock`);
