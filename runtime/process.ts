@@ -49,6 +49,8 @@ export class Proc implements Context {
   /** A handler awaiting the promise its last callback returned; it takes no message meanwhile. */
   suspended = false;
   trap = false;
+  /** Inside `terminate`: the process may still send although it is no longer alive. */
+  terminating = false;
 
   /** Mailbox ring: power-of-two capacity, `mbHead` is the oldest message, `mbSize` the count. */
   mb: unknown[] | undefined = undefined;
@@ -161,11 +163,11 @@ export class Proc implements Context {
   }
 
   send(pid: Pid, msg: unknown): boolean {
-    return this.alive && this.rt.send(pid, msg);
+    return (this.alive || this.terminating) && this.rt.send(pid, msg);
   }
 
   sendNamed(name: string, msg: unknown): boolean {
-    return this.alive && this.rt.sendNamed(name, msg);
+    return (this.alive || this.terminating) && this.rt.sendNamed(name, msg);
   }
 
   spawn(behaviour: Behaviour, options?: SpawnOptions): Pid {

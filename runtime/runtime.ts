@@ -17,6 +17,14 @@ import type {
   SupervisorSpec,
   TimerRef,
 } from './types.js';
+import {
+  checkBehaviour,
+  checkCapacity,
+  checkName,
+  checkPositiveInt,
+  checkReason,
+  isThenable,
+} from './validate.js';
 
 export interface RuntimeOptions {
   /** Time source for timers and receive timeouts. Default: the system clock. */
@@ -614,11 +622,15 @@ export class Runtime implements LocalNode {
       if (w.timer !== undefined) this.clock.clearTimer(w.timer);
     }
     if (p.kind === HANDLER && reason !== 'killed' && p.handler!.terminate !== undefined) {
+      // `terminating` lets terminate() still send (a goodbye, a release) although the process is
+      // already out of the table and will receive nothing more.
+      p.terminating = true;
       try {
         p.handler!.terminate(reason, p);
       } catch (err) {
         this.#logger.error(`terminate of process ${formatPid(pid)} threw`, { pid, error: err });
       }
+      p.terminating = false;
     }
     p.clear();
     if (p.names !== undefined) {
@@ -657,14 +669,24 @@ export class Runtime implements LocalNode {
     }
     if (reason === 'crashed') {
       this.#crashed++;
-      if (this.#crashListeners.length > 0) for (const l of this.#crashListeners) l(pid, reason, error);
+      if (this.#crashListeners.length > 0) this.#notifyListeners(this.#crashListeners, pid, reason, error);
       else
         this.#logger.error(`process ${formatPid(pid)}${p.label ? ` (${p.label})` : ''} crashed`, {
           pid,
           error,
         });
     }
-    if (this.#exitListeners.length > 0) for (const l of this.#exitListeners) l(pid, reason, error);
+    if (this.#exitListeners.length > 0) this.#notifyListeners(this.#exitListeners, pid, reason, error);
+  }
+
+  #notifyListeners(listeners: readonly ExitListener[], pid: Pid, reason: ExitReason, error: unknown): void {
+    for (const listener of listeners) {
+      try {
+        listener(pid, reason, error);
+      } catch (err) {
+        this.#logger.error('an exit listener threw', { pid, error: err });
+      }
+    }
   }
 
   // ---- inspection ---------------------------------------------------------------------------
@@ -768,62 +790,4 @@ export class Runtime implements LocalNode {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-function checkBehaviour(behaviour: unknown): asserts behaviour is Behaviour {
-  if (typeof behaviour === 'function') return;
-  if (
-    behaviour !== null &&
-    typeof behaviour === 'object' &&
-    typeof (behaviour as { receive?: unknown }).receive === 'function'
-  ) {
-    const b = behaviour as { init?: unknown; terminate?: unknown };
-    if (b.init !== undefined && typeof b.init !== 'function') {
-      throw new InvalidArgumentError(`spawn: behaviour.init must be a function, got ${describe(b.init)}`);
-    }
-    if (b.terminate !== undefined && typeof b.terminate !== 'function') {
-      throw new InvalidArgumentError(
-        `spawn: behaviour.terminate must be a function, got ${describe(b.terminate)}`,
-      );
-    }
-    return;
-  }
-  throw new InvalidArgumentError(
-    `spawn: behaviour must be a function (a receive-loop body) or an object with a receive(msg, ctx) method, got ${describe(behaviour)}`,
-  );
-}
-
-function checkName(name: unknown, what: string): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new InvalidArgumentError(`${what} must be a non-empty string, got ${describe(name)}`);
-  }
-}
-
-function checkReason(reason: unknown): asserts reason is ExitReason {
-  if (typeof reason !== 'string' || reason.length === 0) {
-    throw new InvalidArgumentError(`exit reason must be a non-empty string, got ${describe(reason)}`);
-  }
-}
-
-function checkCapacity(value: unknown, what: string): number {
-  if (value === Infinity) return Infinity;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`${what} must be a positive integer or Infinity, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function checkPositiveInt(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`${what} must be a positive integer, got ${describe(value)}`);
-  }
-  return value;
 }

@@ -315,3 +315,39 @@ describe('shutdown', () => {
     expect(await rt.shutdown()).toBe(0);
   });
 });
+
+describe('terminate and listeners', () => {
+  test('terminate may still send a goodbye, but a dead process sends nothing afterwards', async () => {
+    rt = quietRuntime();
+    const sink = collector(rt);
+    let ctxRef: import('../../runtime/index.js').Context | undefined;
+    const pid = rt.spawn({
+      init(ctx) {
+        ctxRef = ctx;
+      },
+      receive() {},
+      terminate(reason, ctx) {
+        ctx.send(sink.pid, `bye ${reason}`);
+      },
+    });
+    await eventually(() => expect(ctxRef).toBeDefined());
+    rt.exit(pid, 'done');
+    expect(ctxRef!.send(sink.pid, 'from the grave')).toBe(false);
+    await eventually(() => expect(sink.messages).toEqual(['bye done']));
+  });
+
+  test('a throwing exit listener does not stop other exits from being processed', async () => {
+    rt = quietRuntime();
+    rt.on('exit', () => {
+      throw new Error('listener bug');
+    });
+    const a = idle(rt);
+    const b = idle(rt);
+    rt.link(a, b);
+    rt.exit(a, 'boom');
+    expect(rt.isAlive(b)).toBe(false);
+    const c = idle(rt);
+    rt.kill(c);
+    expect(rt.list()).toEqual([]);
+  });
+});
