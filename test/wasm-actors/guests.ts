@@ -1,0 +1,92 @@
+/**
+ * Test fixtures: the real AssemblyScript actors from assembly/actors/, built to assembly/build/
+ * by `npm run build:as`. If a build is missing or stale, it is built here (once, under a lock
+ * so parallel test files do not race), and a failure says how to build by hand.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Pid } from '../../runtime/types.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+export const buildDir = join(root, 'assembly', 'build');
+
+function stale(): string[] {
+  const actors = readdirSync(join(root, 'assembly', 'actors')).filter((f) => f.endsWith('.ts'));
+  const sdkTime = Math.max(
+    ...readdirSync(join(root, 'assembly', 'sdk')).map((f) => statSync(join(root, 'assembly', 'sdk', f)).mtimeMs),
+  );
+  return actors
+    .map((f) => f.slice(0, -3))
+    .filter((name) => {
+      const out = join(buildDir, `${name}.wasm`);
+      if (!existsSync(out)) return true;
+      const t = statSync(out).mtimeMs;
+      return t < sdkTime || t < statSync(join(root, 'assembly', 'actors', `${name}.ts`)).mtimeMs;
+    });
+}
+
+let checked = false;
+
+/** Make sure every guest is built; throws a clear error if building fails. */
+export function ensureGuests(): void {
+  if (checked) return;
+  if (stale().length > 0) {
+    const script = join(root, 'scripts', 'build-assembly.mjs');
+    try {
+      // flock serializes parallel test files; without it, build anyway (the build is idempotent).
+      const hasFlock = existsSync('/usr/bin/flock') || existsSync('/bin/flock');
+      if (hasFlock) execFileSync('flock', ['/tmp/wactor-build-as.lock', process.execPath, script], { stdio: 'pipe' });
+      else execFileSync(process.execPath, [script], { stdio: 'pipe' });
+    } catch (err) {
+      const e = err as { stderr?: Buffer; message: string };
+      throw new Error(
+        `the AssemblyScript fixtures in assembly/build/ are missing and building them failed; run \`npm run build:as\` (${e.stderr?.toString() ?? e.message})`,
+      );
+    }
+  }
+  checked = true;
+}
+
+/** The bytes of a built guest. */
+export function guestBytes(name: string): Uint8Array {
+  ensureGuests();
+  return new Uint8Array(readFileSync(join(buildDir, `${name}.wasm`)));
+}
+
+/** The path of a built guest. */
+export function guestPath(name: string): string {
+  ensureGuests();
+  return join(buildDir, `${name}.wasm`);
+}
+
+const decoder = new TextDecoder();
+
+/** Message → text (guests reply with UTF-8 bytes). */
+export function text(msg: unknown): string {
+  if (msg instanceof Uint8Array) return decoder.decode(msg);
+  return typeof msg === 'string' ? msg : JSON.stringify(msg);
+}
+
+/** A JS handler process that records every message it gets. */
+export function collector(rt: { spawn(b: object): Pid }): { pid: Pid; messages: unknown[]; texts(): string[] } {
+  const messages: unknown[] = [];
+  const pid = rt.spawn({
+    receive(msg: unknown) {
+      messages.push(msg);
+    },
+  });
+  return { pid, messages, texts: () => messages.map(text) };
+}
+
+/** Binary args for the ping guest: [pong f64][report f64][rounds u32][in flight u32]. */
+export function pingArgs(pong: Pid, report: Pid, rounds: number, inflight: number): Uint8Array {
+  const buf = new ArrayBuffer(24);
+  const dv = new DataView(buf);
+  dv.setFloat64(0, pong, true);
+  dv.setFloat64(8, report, true);
+  dv.setUint32(16, rounds, true);
+  dv.setUint32(20, inflight, true);
+  return new Uint8Array(buf);
+}

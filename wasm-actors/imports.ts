@@ -1,0 +1,280 @@
+/**
+ * The host imports of one instance (docs/abi.md, "Host imports"). Every function acts for the
+ * instance's current actor, checks pointers against linear memory (a bad range traps the actor),
+ * checks capabilities (a denied call returns DENIED and is counted), and turns runtime refusals
+ * into return codes — nothing a guest does here can throw into the host.
+ */
+
+import { webcrypto } from 'node:crypto';
+import { isPid } from '../runtime/pid.js';
+import type { Pid } from '../runtime/types.js';
+import {
+  BADARG,
+  type Capability,
+  DENIED,
+  FAILED,
+  LIMIT,
+  NO_MODULE,
+  NO_REQUEST,
+  NOPROC,
+  OK,
+  REFUSED,
+  SPAWN_LINK,
+  TAKEN,
+  TOO_LARGE,
+} from './abi.js';
+import type { WasmActor } from './actor.js';
+import { maySpawn } from './capabilities.js';
+import { GuestFault } from './errors.js';
+import type { WasmInstance } from './instance.js';
+import type { WasmImports } from './wasm-types.js';
+
+const strict = new TextDecoder('utf-8', { fatal: true });
+const lenient = new TextDecoder('utf-8');
+const utf16 = new TextDecoder('utf-16le');
+const MAX_NAME_BYTES = 255;
+const MAX_RANDOM_BYTES = 65536;
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+export function createImports(inst: WasmInstance): WasmImports {
+  const module = inst.module;
+  const host = module.host;
+  const node = host.node;
+  const caps = module.caps;
+
+  const cur = (what: string): WasmActor => {
+    const a = inst.cur;
+    if (a === undefined) throw new GuestFault(`wactor.${what} called outside an actor call (e.g. at start)`);
+    return a;
+  };
+  const deny = (cap: Capability): number => {
+    host.countDenied(module, cap);
+    return DENIED;
+  };
+  /** A copy of guest bytes (the guest may overwrite its buffer as soon as we return). */
+  const copy = (ptr: number, len: number, what: string): Uint8Array => {
+    ptr >>>= 0;
+    return inst.check(ptr, len, what).slice(ptr, ptr + len);
+  };
+  /** A name: UTF-8, 1..255 bytes; undefined if invalid (→ BADARG). Bad pointers still trap. */
+  const name = (ptr: number, len: number, what: string): string | undefined => {
+    ptr >>>= 0;
+    const u8 = inst.check(ptr, len, what);
+    if (len === 0 || len > MAX_NAME_BYTES) return undefined;
+    try {
+      return strict.decode(u8.subarray(ptr, ptr + len));
+    } catch {
+      return undefined;
+    }
+  };
+  const text = (ptr: number, len: number, what: string): string => {
+    ptr >>>= 0;
+    return lenient.decode(inst.check(ptr, len, what).subarray(ptr, ptr + len));
+  };
+  const deliver = (pid: number, msg: unknown): number => {
+    if (!isPid(pid)) return BADARG;
+    if (node.send(pid, msg)) return OK;
+    return node.isAlive(pid) ? REFUSED : NOPROC;
+  };
+  /** An AssemblyScript string (UTF-16, byte length in the header word before it). */
+  const asString = (ptr: number): string => {
+    ptr >>>= 0;
+    if (ptr < 4) return '';
+    const u8 = inst.check(ptr - 4, 4, 'abort');
+    const len = (u8[ptr - 4]! | (u8[ptr - 3]! << 8) | (u8[ptr - 2]! << 16) | (u8[ptr - 1]! << 24)) >>> 0;
+    return utf16.decode(inst.check(ptr, len, 'abort').subarray(ptr, ptr + len));
+  };
+
+  const wactor = {
+    self: (): number => cur('self').pid,
+
+    send(pid: number, ptr: number, len: number): number {
+      cur('send');
+      const bytes = copy(ptr, len, 'send');
+      if (len > host.maxMessageBytes) return TOO_LARGE;
+      return deliver(pid, bytes);
+    },
+
+    send_named(namePtr: number, nameLen: number, ptr: number, len: number): number {
+      cur('send_named');
+      const n = name(namePtr, nameLen, 'send_named');
+      const bytes = copy(ptr, len, 'send_named');
+      if (n === undefined) return BADARG;
+      if (len > host.maxMessageBytes) return TOO_LARGE;
+      if (node.sendNamed(n, bytes)) return OK;
+      return node.whereis(n) === undefined ? NOPROC : REFUSED;
+    },
+
+    request(pid: number, ptr: number, len: number): number {
+      const a = cur('request');
+      const bytes = copy(ptr, len, 'request');
+      if (len > host.maxMessageBytes) return TOO_LARGE;
+      return deliver(pid, { replyTo: a.pid, data: bytes });
+    },
+
+    reply(ptr: number, len: number): number {
+      const a = cur('reply');
+      const bytes = copy(ptr, len, 'reply');
+      if (a.replyTo === 0) return NO_REQUEST;
+      if (len > host.maxMessageBytes) return TOO_LARGE;
+      return deliver(a.replyTo, bytes);
+    },
+
+    sender: (): number => cur('sender').replyTo,
+
+    register(ptr: number, len: number): number {
+      const a = cur('register');
+      const n = name(ptr, len, 'register');
+      if (n === undefined) return BADARG;
+      return node.register(n, a.pid) ? OK : TAKEN;
+    },
+
+    unregister(ptr: number, len: number): number {
+      const a = cur('unregister');
+      const n = name(ptr, len, 'unregister');
+      if (n === undefined) return BADARG;
+      const holder = node.whereis(n);
+      if (holder === undefined) return NOPROC;
+      if (holder !== a.pid && !caps.control) return deny('control');
+      return node.unregister(n) ? OK : NOPROC;
+    },
+
+    whereis(ptr: number, len: number): number {
+      cur('whereis');
+      const n = name(ptr, len, 'whereis');
+      if (n === undefined) return BADARG;
+      return node.whereis(n) ?? 0;
+    },
+
+    spawn(modPtr: number, modLen: number, argsPtr: number, argsLen: number, flags: number): number {
+      const a = cur('spawn');
+      const m = name(modPtr, modLen, 'spawn');
+      const args = copy(argsPtr, argsLen, 'spawn');
+      if (caps.spawn === false) return deny('spawn');
+      if (m === undefined) return BADARG;
+      if (!maySpawn(caps, m)) return deny('spawn');
+      if (!host.has(m)) return NO_MODULE;
+      try {
+        return host.spawn(m, args, (flags & SPAWN_LINK) !== 0 ? { linkTo: a.pid } : undefined);
+      } catch (err) {
+        host.logger.warn(`wasm actor ${a.pid} (${module.name}) failed to spawn '${m}'`, { error: err });
+        return FAILED;
+      }
+    },
+
+    link(pid: number): number {
+      const a = cur('link');
+      if (!caps.control) return deny('control');
+      if (!isPid(pid)) return BADARG;
+      return node.link(a.pid, pid) ? OK : NOPROC;
+    },
+
+    unlink(pid: number): number {
+      const a = cur('unlink');
+      if (!caps.control) return deny('control');
+      if (!isPid(pid)) return BADARG;
+      return node.unlink(a.pid, pid) ? OK : NOPROC;
+    },
+
+    monitor(pid: number): number {
+      const a = cur('monitor');
+      if (!caps.control) return deny('control');
+      if (!isPid(pid)) return BADARG;
+      return node.monitor(a.pid, pid);
+    },
+
+    demonitor(ref: number): number {
+      cur('demonitor');
+      if (!caps.control) return deny('control');
+      return node.demonitor(ref) ? OK : NOPROC;
+    },
+
+    trap_exit(on: number): number {
+      const a = cur('trap_exit');
+      if (!caps.control) return deny('control');
+      node.trapExit(a.pid, on !== 0);
+      return OK;
+    },
+
+    exit(ptr: number, len: number): void {
+      const a = cur('exit');
+      const reason = len === 0 ? 'normal' : text(ptr, len, 'exit');
+      a.exitReason = reason.length === 0 ? 'normal' : reason;
+    },
+
+    exit_signal(pid: number, ptr: number, len: number): number {
+      cur('exit_signal');
+      const reason = text(ptr, len, 'exit_signal');
+      if (!caps.control) return deny('control');
+      if (!isPid(pid) || reason.length === 0) return BADARG;
+      return inst.ctx!.exitSignal(pid, reason) ? OK : NOPROC;
+    },
+
+    send_after(pid: number, ms: number, ptr: number, len: number): number {
+      const a = cur('send_after');
+      const bytes = copy(ptr, len, 'send_after');
+      if (!caps.timers) return deny('timers');
+      if (!isPid(pid) || !(ms >= 0) || !Number.isFinite(ms)) return BADARG;
+      if (len > host.maxMessageBytes) return TOO_LARGE;
+      const now = host.clock.now();
+      let timers = a.timers;
+      if (timers === undefined) timers = a.timers = new Map();
+      else if (timers.size >= host.maxTimers) {
+        // Forget timers that are due (fired or about to); only then is the actor really at its limit.
+        for (const [id, t] of timers) if (t.due <= now) timers.delete(id);
+        if (timers.size >= host.maxTimers) return LIMIT;
+      }
+      const id = host.nextTimerId();
+      timers.set(id, { ref: node.sendAfter(pid, ms, bytes), due: now + ms });
+      return id;
+    },
+
+    cancel_timer(id: number): number {
+      const a = cur('cancel_timer');
+      if (!caps.timers) return deny('timers');
+      const t = a.timers?.get(id);
+      if (t === undefined) return NOPROC;
+      a.timers!.delete(id);
+      return t.ref.cancel() ? OK : NOPROC;
+    },
+
+    log(level: number, ptr: number, len: number): number {
+      const a = cur('log');
+      const msg = text(ptr, len, 'log');
+      if (!caps.log) return deny('log');
+      const l = LOG_LEVELS[level] ?? 'info';
+      host.logger[l](`[wasm ${module.name} ${a.pid}] ${msg}`, { pid: a.pid, module: module.name });
+      return OK;
+    },
+
+    now: (): number => host.clock.now(),
+
+    random(ptr: number, len: number): number {
+      ptr >>>= 0;
+      const u8 = inst.check(ptr, len, 'random');
+      if (len > MAX_RANDOM_BYTES) return BADARG;
+      webcrypto.getRandomValues(u8.subarray(ptr, ptr + len));
+      return OK;
+    },
+  };
+
+  const env = {
+    memory: inst.memory,
+    abort(msg: number, file: number, line: number, col: number): never {
+      throw new GuestFault(`abort: ${asString(msg)} at ${asString(file)}:${line}:${col}`);
+    },
+    trace(msg: number, n: number, ...args: number[]): void {
+      if (!caps.log) {
+        deny('log');
+        return;
+      }
+      const pid: Pid | undefined = inst.cur?.pid;
+      host.logger.debug(
+        `[wasm ${module.name} ${pid ?? '-'}] trace: ${asString(msg)} ${args.slice(0, n).join(', ')}`,
+      );
+    },
+    seed: (): number => Math.random() * Number.MAX_SAFE_INTEGER,
+  };
+
+  return { wactor, env };
+}

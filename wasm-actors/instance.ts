@@ -1,0 +1,305 @@
+/**
+ * One WebAssembly instance of a guest module and the calls into it. An instance hosts one actor
+ * (isolated mode, actor id 0) or many (shared mode, dense slot ids). All guest calls go through
+ * here so that three things hold everywhere:
+ *
+ * - **The current actor.** Imports act for `cur`, set for the duration of each guest call.
+ * - **No re-entry.** A guest call can make the runtime end a process synchronously (linking to a
+ *   dead pid, an exit signal to a linked process); if that process lives in this instance, its
+ *   `wactor_stop` is deferred until the running call returns, so the guest is never entered
+ *   while it is already running.
+ * - **Traps end the instance.** Any exception out of a guest call marks the instance dead; it is
+ *   never called again. In shared mode every other actor of the instance is poisoned: it ends
+ *   `crashed` at its next turn (see docs/abi.md, "Traps and blast radius").
+ */
+
+import type { Context } from '../runtime/types.js';
+import { PAGE_BYTES, REQUIRED_EXPORTS } from './abi.js';
+import type { WasmActor } from './actor.js';
+import { GuestFault, WasmTrapError } from './errors.js';
+import type { WasmModule } from './module.js';
+import { type WasmImports, type WasmMemory, wasm } from './wasm-types.js';
+
+/** The guest exports, as JS sees them. */
+interface GuestExports {
+  wactor_abi(): number;
+  wactor_inbox(minBytes: number): number;
+  wactor_init(actor: number, argsLen: number): void;
+  wactor_receive(actor: number, len: number): void;
+  wactor_signal(actor: number, kind: number, from: number, ref: number, rlen: number, dlen: number): void;
+  wactor_stop(actor: number, reasonLen: number): void;
+}
+
+/** Sent (as a system notice) to the other actors of a shared instance that trapped. */
+export const POISON: unique symbol = Symbol('wactor.wasm.poison');
+
+const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+
+export class WasmInstance {
+  readonly module: WasmModule;
+  readonly memory: WasmMemory;
+  #ex: GuestExports | undefined;
+  /** A view of all of linear memory; replaced when growth detaches the old buffer. */
+  u8: Uint8Array;
+  #inboxPtr = 0;
+  #inboxCap = 0;
+
+  /** The actor whose call is running, and its context (valid while `depth > 0`). */
+  cur: WasmActor | undefined = undefined;
+  ctx: Context | undefined = undefined;
+  depth = 0;
+  /** Set when a call trapped: the instance is never called again. */
+  dead: WasmTrapError | undefined = undefined;
+
+  /** Actors attached to this instance, by slot (shared mode; isolated uses slot 0). */
+  readonly slots: (WasmActor | undefined)[] = [];
+  readonly #freeSlots: number[] = [];
+  live = 0;
+  #pendingStops: [WasmActor, string][] = [];
+
+  constructor(module: WasmModule, memory: WasmMemory) {
+    this.module = module;
+    this.memory = memory;
+    this.u8 = new Uint8Array(memory.buffer);
+  }
+
+  /** Instantiate and run the ABI handshake. Throws (the module wraps it) on any failure. */
+  start(imports: WasmImports, inboxBytes: number): void {
+    const instance = new wasm.Instance(this.module.compiled, imports);
+    const ex = instance.exports as unknown as GuestExports;
+    for (const name of Object.keys(REQUIRED_EXPORTS)) {
+      if (typeof (ex as unknown as Record<string, unknown>)[name] !== 'function') {
+        throw new Error(`export ${name} is not a function`);
+      }
+    }
+    this.#ex = ex;
+    const abi = ex.wactor_abi();
+    if (abi !== 1) throw new Error(`wactor_abi() returned ${abi}; this host implements ABI version 1`);
+    this.#setInbox(ex.wactor_inbox(inboxBytes), inboxBytes);
+  }
+
+  // ---- memory ---------------------------------------------------------------------------------
+
+  /** Re-create the view after memory growth (the old ArrayBuffer is detached). */
+  refresh(): Uint8Array {
+    this.u8 = new Uint8Array(this.memory.buffer);
+    return this.u8;
+  }
+
+  /**
+   * Check that [ptr, ptr + len) lies in linear memory and return the current view. A bad range
+   * is a guest bug: throw a fault, which traps the calling actor. `ptr` must already be `>>> 0`.
+   */
+  check(ptr: number, len: number, what: string): Uint8Array {
+    let u8 = this.u8;
+    if (len < 0 || ptr + len > u8.length) {
+      u8 = this.refresh();
+      if (len < 0 || ptr + len > u8.length) {
+        throw new GuestFault(
+          `out of bounds: wactor.${what} was passed ptr=${ptr} len=${len} beyond memory of ${u8.length} bytes`,
+        );
+      }
+    }
+    return u8;
+  }
+
+  #setInbox(ptr: number, min: number): void {
+    ptr >>>= 0;
+    this.check(ptr, min, 'wactor_inbox (returned buffer)');
+    this.#inboxPtr = ptr;
+    this.#inboxCap = min;
+  }
+
+  /** Copy `bytes` into the inbox (growing it through the guest if needed); returns the length. */
+  #put(bytes: Uint8Array): number {
+    const len = bytes.length;
+    if (len > this.#inboxCap) this.#setInbox(this.#ex!.wactor_inbox(len), len);
+    let u8 = this.u8;
+    if (this.#inboxPtr + len > u8.length) u8 = this.refresh();
+    u8.set(bytes, this.#inboxPtr);
+    return len;
+  }
+
+  // ---- slots ----------------------------------------------------------------------------------
+
+  takeSlot(actor: WasmActor): number {
+    const slot = this.#freeSlots.length > 0 ? this.#freeSlots.pop()! : this.slots.length;
+    this.slots[slot] = actor;
+    this.live++;
+    return slot;
+  }
+
+  #freeSlot(slot: number): void {
+    this.slots[slot] = undefined;
+    this.#freeSlots.push(slot);
+    this.live--;
+  }
+
+  // ---- guest calls ----------------------------------------------------------------------------
+
+  #enter(actor: WasmActor, ctx: Context | undefined): [WasmActor | undefined, Context | undefined] {
+    const saved: [WasmActor | undefined, Context | undefined] = [this.cur, this.ctx];
+    this.cur = actor;
+    this.ctx = ctx;
+    this.depth++;
+    return saved;
+  }
+
+  #leave(saved: [WasmActor | undefined, Context | undefined]): void {
+    this.depth--;
+    this.cur = saved[0];
+    this.ctx = saved[1];
+    if (this.depth === 0 && this.#pendingStops.length > 0) this.#flushStops();
+  }
+
+  #flushStops(): void {
+    const stops = this.#pendingStops;
+    this.#pendingStops = [];
+    for (const [actor, reason] of stops) this.stop(actor, reason);
+  }
+
+  init(actor: WasmActor, ctx: Context, args: Uint8Array | undefined): void {
+    const saved = this.#enter(actor, ctx);
+    try {
+      const len = this.#put(args ?? EMPTY);
+      this.#ex!.wactor_init(actor.slot, len);
+    } catch (err) {
+      throw this.#fault(err, actor);
+    } finally {
+      this.#leave(saved);
+    }
+  }
+
+  receive(actor: WasmActor, ctx: Context, bytes: Uint8Array): void {
+    // Hot path: inlined enter/leave without the saved tuple when not nested.
+    if (this.depth !== 0) {
+      const saved = this.#enter(actor, ctx);
+      try {
+        this.#ex!.wactor_receive(actor.slot, this.#put(bytes));
+      } catch (err) {
+        throw this.#fault(err, actor);
+      } finally {
+        this.#leave(saved);
+      }
+      return;
+    }
+    this.cur = actor;
+    this.ctx = ctx;
+    this.depth = 1;
+    try {
+      this.#ex!.wactor_receive(actor.slot, this.#put(bytes));
+    } catch (err) {
+      throw this.#fault(err, actor);
+    } finally {
+      this.depth = 0;
+      this.cur = undefined;
+      this.ctx = undefined;
+      if (this.#pendingStops.length > 0) this.#flushStops();
+    }
+  }
+
+  signal(
+    actor: WasmActor,
+    ctx: Context,
+    kind: number,
+    from: number,
+    ref: number,
+    reason: string,
+    detail: string,
+  ): void {
+    const saved = this.#enter(actor, ctx);
+    try {
+      const r = encoder.encode(reason);
+      const d = encoder.encode(detail);
+      const both = new Uint8Array(r.length + d.length);
+      both.set(r, 0);
+      both.set(d, r.length);
+      this.#put(both);
+      this.#ex!.wactor_signal(actor.slot, kind, from, ref, r.length, d.length);
+    } catch (err) {
+      throw this.#fault(err, actor);
+    } finally {
+      this.#leave(saved);
+    }
+  }
+
+  /**
+   * The actor ended: let the guest forget it (`wactor_stop`, deferred if the instance is inside
+   * a call), then free its slot. A trap here cannot crash the already-ending actor; it kills the
+   * instance (and, in shared mode, its other actors) and is logged.
+   */
+  stop(actor: WasmActor, reason: string): void {
+    if (this.dead !== undefined) {
+      this.#detach(actor);
+      return;
+    }
+    if (this.depth > 0) {
+      this.#pendingStops.push([actor, reason]);
+      return;
+    }
+    if (actor.started) {
+      const saved = this.#enter(actor, undefined);
+      try {
+        const len = this.#put(encoder.encode(reason));
+        this.#ex!.wactor_stop(actor.slot, len);
+      } catch (err) {
+        const trap = this.#fault(err, actor);
+        this.module.host.logger.error(
+          `wasm actor ${actor.pid} (${this.module.name}) trapped while stopping`,
+          {
+            pid: actor.pid,
+            error: trap,
+          },
+        );
+      } finally {
+        this.#leave(saved);
+      }
+    }
+    this.#detach(actor);
+  }
+
+  #detach(actor: WasmActor): void {
+    if (this.slots[actor.slot] === actor) this.#freeSlot(actor.slot);
+    this.module.released(this);
+  }
+
+  /** Turn whatever a guest call threw into the actor's crash error, and kill the instance. */
+  #fault(err: unknown, actor: WasmActor): WasmTrapError {
+    if (err instanceof WasmTrapError) return err;
+    let trap = err instanceof Error ? err.message : String(err);
+    if (err instanceof RangeError && /call stack/i.test(trap)) trap = `stack overflow (${trap})`;
+    const pages = this.memory.buffer.byteLength / PAGE_BYTES;
+    if (pages >= this.module.caps.maxMemoryPages && !(err instanceof GuestFault)) {
+      trap += ` (memory is at its cap of ${this.module.caps.maxMemoryPages} pages)`;
+    }
+    const error = new WasmTrapError(this.module.name, actor.pid, actor.pid, trap, { cause: err });
+    this.#kill(error, actor);
+    return error;
+  }
+
+  #kill(error: WasmTrapError, trapped: WasmActor): void {
+    if (this.dead !== undefined) return;
+    this.dead = error;
+    this.#pendingStops = [];
+    this.module.trapped(this);
+    const node = this.module.host.node;
+    for (const other of this.slots) {
+      if (other !== undefined && other !== trapped && !other.ended) node.notify(other.pid, POISON);
+    }
+  }
+
+  /** The error an actor of this dead instance ends with. */
+  poisonFor(actor: WasmActor): WasmTrapError {
+    const dead = this.dead!;
+    if (dead.pid === actor.pid) return dead;
+    return new WasmTrapError(this.module.name, actor.pid, dead.trappedPid, dead.trap, { cause: dead });
+  }
+
+  /** Zero the memory for reuse by a fresh instance (only if it never grew). */
+  recyclableMemory(): WasmMemory | undefined {
+    if (this.memory.buffer.byteLength !== this.module.minPages * PAGE_BYTES) return undefined;
+    this.refresh().fill(0);
+    return this.memory;
+  }
+}
