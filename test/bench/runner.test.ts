@@ -110,6 +110,23 @@ describe('bench runner', () => {
     expect(result).toMatchObject({ settings: { seconds: 0.02, step: 3, label: 'x', fast: true } });
   });
 
+  it('runs a real scenario from the default directory and writes its JSON result', async () => {
+    let out = '';
+    const code = await runCli(['restart', '--seconds', '0.02', '--out', tmp], {
+      stdout: (t) => {
+        out += t;
+      },
+      stderr: () => {},
+    });
+    expect(code).toBe(0);
+    expect(out).toMatch(/^supervised restarts, fresh Error\s/m);
+    const files = await readdir(tmp);
+    expect(files).toEqual([expect.stringMatching(/^restart-.*\.json$/)]);
+    const result: unknown = JSON.parse(await readFile(path.join(tmp, files[0]!), 'utf8'));
+    expectResultShape(result, 'restart');
+    expect(result).toMatchObject({ settings: { seconds: 0.02, children: 1 } });
+  });
+
   it('runs every scenario for "all" and exits 1 when one of them fails', async () => {
     const { code, out, err } = await cli(['all', '--seconds', '0.02']);
     expect(code).toBe(1);
