@@ -6,6 +6,7 @@ const USAGE = `usage: wactor <command> [options]
 
 commands:
   demo        run a short tour of the actor core and print what the actors do
+  bench       run benchmarks: wactor bench <scenario…|all> [--seconds N] [--json] [--list]
   help        show this help
 `;
 
@@ -17,6 +18,11 @@ export async function main(argv: string[]): Promise<number> {
     case 'demo':
       await runDemo();
       return 0;
+    case 'bench': {
+      // Loaded on demand: the benchmark harness pulls in baselines (xstate) a node never needs.
+      const { runCli } = await import('../bench/harness/cli.js');
+      return runCli(argv.slice(argv.indexOf('bench') + 1));
+    }
     case 'help':
     case '--help':
       process.stdout.write(USAGE);
