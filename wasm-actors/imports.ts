@@ -261,7 +261,8 @@ export function createImports(inst: WasmInstance): WasmImports {
   const env = {
     memory: inst.memory,
     abort(msg: number, file: number, line: number, col: number): never {
-      throw new GuestFault(`abort: ${asString(msg)} at ${asString(file)}:${line}:${col}`);
+      const where = file === 0 ? '' : ` at ${asString(file)}:${line}:${col}`;
+      throw new GuestFault(`abort: ${msg === 0 ? '(no message)' : asString(msg)}${where}`);
     },
     trace(msg: number, n: number, ...args: number[]): void {
       if (!caps.log) {

@@ -15,7 +15,9 @@ export const buildDir = join(root, 'assembly', 'build');
 function stale(): string[] {
   const actors = readdirSync(join(root, 'assembly', 'actors')).filter((f) => f.endsWith('.ts'));
   const sdkTime = Math.max(
-    ...readdirSync(join(root, 'assembly', 'sdk')).map((f) => statSync(join(root, 'assembly', 'sdk', f)).mtimeMs),
+    ...readdirSync(join(root, 'assembly', 'sdk')).map(
+      (f) => statSync(join(root, 'assembly', 'sdk', f)).mtimeMs,
+    ),
   );
   return actors
     .map((f) => f.slice(0, -3))
@@ -37,7 +39,8 @@ export function ensureGuests(): void {
     try {
       // flock serializes parallel test files; without it, build anyway (the build is idempotent).
       const hasFlock = existsSync('/usr/bin/flock') || existsSync('/bin/flock');
-      if (hasFlock) execFileSync('flock', ['/tmp/wactor-build-as.lock', process.execPath, script], { stdio: 'pipe' });
+      if (hasFlock)
+        execFileSync('flock', ['/tmp/wactor-build-as.lock', process.execPath, script], { stdio: 'pipe' });
       else execFileSync(process.execPath, [script], { stdio: 'pipe' });
     } catch (err) {
       const e = err as { stderr?: Buffer; message: string };
@@ -70,7 +73,11 @@ export function text(msg: unknown): string {
 }
 
 /** A JS handler process that records every message it gets. */
-export function collector(rt: { spawn(b: object): Pid }): { pid: Pid; messages: unknown[]; texts(): string[] } {
+export function collector(rt: { spawn(b: object): Pid }): {
+  pid: Pid;
+  messages: unknown[];
+  texts(): string[];
+} {
   const messages: unknown[] = [];
   const pid = rt.spawn({
     receive(msg: unknown) {

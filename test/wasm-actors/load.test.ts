@@ -1,0 +1,179 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidArgumentError, Runtime, silentLogger } from '../../runtime/index.js';
+import {
+  WasmBadExportError,
+  WasmBadImportError,
+  WasmForbiddenImportError,
+  WasmHost,
+  WasmInstantiateError,
+  WasmInvalidModuleError,
+  WasmMissingExportError,
+  WasmModuleExistsError,
+  WasmUnknownModuleError,
+} from '../../wasm-actors/index.js';
+import { ensureGuests, guestBytes, guestPath } from './guests.js';
+import { ABI_EXPORTS, buildModule, MEMORY_IMPORT } from './wasm-builder.js';
+
+let rt: Runtime;
+let host: WasmHost;
+
+beforeAll(() => ensureGuests());
+afterEach(async () => {
+  host.close();
+  await rt.shutdown();
+});
+function setup(): void {
+  rt = new Runtime({ logger: silentLogger });
+  host = new WasmHost(rt, { logger: silentLogger });
+}
+const without = (name: string) => ABI_EXPORTS.filter((e) => e.export !== name);
+const replaced = (name: string, params: string[], results: string[] = []) =>
+  ABI_EXPORTS.map((e) => (e.export === name ? { export: name, params, results } : e));
+
+describe('loading guest modules', () => {
+  it('loads a built guest from a file path and from bytes', async () => {
+    setup();
+    const info = await host.load('echo', guestPath('echo'));
+    expect(info).toMatchObject({ name: 'echo', mode: 'isolated', maxMemoryPages: 256 });
+    host.loadSync('counter', guestBytes('counter'), { mode: 'shared' });
+    expect(host.modules().sort()).toEqual(['counter', 'echo']);
+  });
+
+  it('loads a hand-built module that has exactly the ABI', () => {
+    setup();
+    const info = host.loadSync('minimal', buildModule({ imports: [MEMORY_IMPORT], funcs: ABI_EXPORTS }));
+    expect(info).toMatchObject({ name: 'minimal', minPages: 1 });
+  });
+
+  it('rejects bytes that are not WebAssembly, naming the module', async () => {
+    setup();
+    const err = await host.load('garbage', new TextEncoder().encode('hello, world')).catch((e) => e);
+    expect(err).toBeInstanceOf(WasmInvalidModuleError);
+    expect(err.code).toBe('WACTOR_ERR_WASM_INVALID_MODULE');
+    expect(err.message).toMatch(/wasm module 'garbage'.*not valid WebAssembly/);
+  });
+
+  it('rejects a truncated module', () => {
+    setup();
+    const bytes = guestBytes('echo').subarray(0, 100);
+    expect(() => host.loadSync('cut', bytes)).toThrow(WasmInvalidModuleError);
+  });
+
+  it('rejects a module that lacks a required export, naming the export and its signature', () => {
+    setup();
+    const bytes = buildModule({ imports: [MEMORY_IMPORT], funcs: without('wactor_receive') });
+    expect(() => host.loadSync('deaf', bytes)).toThrow(WasmMissingExportError);
+    expect(() => host.loadSync('deaf', bytes)).toThrow(/'deaf'.*wactor_receive: \(i32, i32\) -> void/);
+  });
+
+  it('rejects an export with the wrong signature', () => {
+    setup();
+    const bytes = buildModule({ imports: [MEMORY_IMPORT], funcs: replaced('wactor_init', ['i32']) });
+    const err = (() => {
+      try {
+        host.loadSync('odd', bytes);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).toBeInstanceOf(WasmBadExportError);
+    expect(err?.message).toContain('export wactor_init has type (i32) -> void, expected (i32, i32) -> void');
+  });
+
+  it('rejects a forbidden import, naming it', () => {
+    setup();
+    const bytes = buildModule({
+      imports: [
+        MEMORY_IMPORT,
+        {
+          module: 'wasi_snapshot_preview1',
+          name: 'fd_write',
+          kind: 'func',
+          params: ['i32'],
+          results: ['i32'],
+        },
+      ],
+      funcs: ABI_EXPORTS,
+    });
+    expect(() => host.loadSync('wasi', bytes)).toThrow(WasmForbiddenImportError);
+    expect(() => host.loadSync('wasi', bytes)).toThrow(
+      /import wasi_snapshot_preview1\.fd_write \(function\) is not offered/,
+    );
+  });
+
+  it('rejects a host import with the wrong type', () => {
+    setup();
+    const bytes = buildModule({
+      imports: [
+        MEMORY_IMPORT,
+        { module: 'wactor', name: 'send', kind: 'func', params: ['i32', 'i32', 'i32'], results: ['i32'] },
+      ],
+      funcs: ABI_EXPORTS,
+    });
+    expect(() => host.loadSync('mistyped', bytes)).toThrow(WasmBadImportError);
+    expect(() => host.loadSync('mistyped', bytes)).toThrow(
+      /wactor\.send has type \(i32, i32, i32\) -> i32, expected \(f64, i32, i32\) -> i32/,
+    );
+  });
+
+  it('rejects a module that defines its own memory instead of importing it', () => {
+    setup();
+    const bytes = buildModule({ funcs: ABI_EXPORTS, exportMemory: 'memory' });
+    expect(() => host.loadSync('own-memory', bytes)).toThrow(/must import its memory as env\.memory/);
+  });
+
+  it('rejects a memory whose minimum exceeds the granted cap', () => {
+    setup();
+    const bytes = buildModule({ imports: [{ ...MEMORY_IMPORT, min: 8 }], funcs: ABI_EXPORTS });
+    expect(() => host.loadSync('big', bytes, { grants: { maxMemoryPages: 4 } })).toThrow(
+      /needs at least 8 pages but maxMemoryPages is 4/,
+    );
+  });
+
+  it('rejects a guest that reports another ABI version', () => {
+    setup();
+    const funcs = ABI_EXPORTS.map((e) => (e.export === 'wactor_abi' ? { ...e, value: 7 } : e));
+    const bytes = buildModule({ imports: [MEMORY_IMPORT], funcs });
+    expect(() => host.loadSync('future', bytes)).toThrow(WasmInstantiateError);
+    expect(() => host.loadSync('future', bytes)).toThrow(/wactor_abi\(\) returned 7/);
+  });
+
+  it('rejects a missing file with the path in the message', async () => {
+    setup();
+    await expect(host.load('ghost', '/nonexistent/ghost.wasm')).rejects.toThrow(
+      /'ghost'.*cannot read \/nonexistent\/ghost\.wasm/,
+    );
+  });
+
+  it('refuses a second module under the same name', () => {
+    setup();
+    host.loadSync('echo', guestBytes('echo'));
+    expect(() => host.loadSync('echo', guestBytes('echo'))).toThrow(WasmModuleExistsError);
+  });
+
+  it('spawning an unknown module names it and lists the loaded ones', () => {
+    setup();
+    host.loadSync('echo', guestBytes('echo'));
+    expect(() => host.spawn('nope')).toThrow(WasmUnknownModuleError);
+    expect(() => host.spawn('nope')).toThrow(/'nope'.*loaded: echo/);
+  });
+
+  it('validates load options with messages that name the option', () => {
+    setup();
+    const echo = guestBytes('echo');
+    expect(() => host.loadSync('a', echo, { mode: 'pooled' as never })).toThrow(InvalidArgumentError);
+    expect(() => host.loadSync('a', echo, { mode: 'pooled' as never })).toThrow(/options\.mode must be/);
+    expect(() => host.loadSync('a', echo, { grants: { fly: true } as never })).toThrow(
+      /grants\.fly is not a capability/,
+    );
+    expect(() => host.loadSync('a', echo, { grants: { maxMemoryPages: 0 } })).toThrow(
+      /maxMemoryPages must be an integer/,
+    );
+    expect(() => host.loadSync('a', echo, { pool: -1 })).toThrow(/options\.pool must be an integer >= 0/);
+    expect(() => host.loadSync('a', echo, { profile: 'root' as never })).toThrow(
+      /profile must be 'sandboxed' or 'trusted'/,
+    );
+    expect(() => host.loadSync('', echo)).toThrow(/name must be a non-empty string/);
+    expect(host.modules()).toEqual([]);
+  });
+});

@@ -1,0 +1,137 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Runtime, silentLogger } from '../../runtime/index.js';
+import { type HostingMode, WasmHost, wasmRequest } from '../../wasm-actors/index.js';
+import { eventually } from '../helpers/eventually.js';
+import { collector, ensureGuests, guestBytes, pingArgs, text } from './guests.js';
+
+let rt: Runtime;
+let host: WasmHost;
+
+beforeAll(() => ensureGuests());
+afterEach(async () => {
+  host.close();
+  await rt.shutdown();
+});
+function setup(): void {
+  rt = new Runtime({ logger: silentLogger });
+  host = new WasmHost(rt, { logger: silentLogger });
+}
+
+describe.each<HostingMode>(['isolated', 'shared'])('guest messaging (%s mode)', (mode) => {
+  it('echo round-trips bytes, strings and large messages through a request', async () => {
+    setup();
+    host.loadSync('echo', guestBytes('echo'), { mode });
+    const echo = host.spawn('echo');
+    const c = collector(rt);
+    const big = new Uint8Array(100_000).map((_, i) => i % 251);
+    rt.send(echo, wasmRequest(c.pid, 'hello'));
+    rt.send(echo, wasmRequest(c.pid, new Uint8Array([0, 1, 2, 255])));
+    rt.send(echo, wasmRequest(c.pid, big));
+    await eventually(() => expect(c.messages).toHaveLength(3));
+    expect(text(c.messages[0])).toBe('hello');
+    expect(c.messages[1]).toEqual(new Uint8Array([0, 1, 2, 255]));
+    expect(Buffer.from(c.messages[2] as Uint8Array).equals(big)).toBe(true);
+  });
+
+  it('a plain message with a pid in its first 8 bytes is echoed there', async () => {
+    setup();
+    host.loadSync('echo', guestBytes('echo'), { mode });
+    const echo = host.spawn('echo');
+    const c = collector(rt);
+    const msg = new Uint8Array(12);
+    new DataView(msg.buffer).setFloat64(0, c.pid, true);
+    msg[8] = 42;
+    rt.send(echo, msg);
+    await eventually(() => expect(c.messages).toEqual([msg]));
+  });
+
+  it('counter keeps state per actor, starting from its spawn arguments', async () => {
+    setup();
+    host.loadSync('counter', guestBytes('counter'), { mode });
+    const a = host.spawn('counter', '41');
+    const b = host.spawn('counter');
+    const c = collector(rt);
+    rt.send(a, 'inc');
+    rt.send(b, 'dec');
+    rt.send(b, 'add 10');
+    rt.send(a, wasmRequest(c.pid, 'get'));
+    rt.send(b, wasmRequest(c.pid, 'get'));
+    await eventually(() => expect(c.texts().sort()).toEqual(['42', '9']));
+  });
+
+  it('kv stores, reads and deletes keys per actor', async () => {
+    setup();
+    host.loadSync('kv', guestBytes('kv'), { mode });
+    const kv = host.spawn('kv');
+    const other = host.spawn('kv');
+    const c = collector(rt);
+    for (const cmd of ['put a 1', 'put b two words', 'get b', 'del a', 'get a', 'size']) {
+      rt.send(kv, wasmRequest(c.pid, cmd));
+    }
+    rt.send(other, wasmRequest(c.pid, 'size'));
+    await eventually(() => expect(c.texts()).toEqual(['ok', 'ok', 'two words', '1', '', '1', '0']));
+  });
+
+  it('a value that is neither bytes nor text reaches the guest msgpack-encoded', async () => {
+    setup();
+    host.loadSync('kv', guestBytes('kv'), { mode });
+    const kv = host.spawn('kv');
+    const c = collector(rt);
+    rt.send(kv, wasmRequest(c.pid, 'size'));
+    rt.send(kv, { not: 'a request' }); // kv parses it as an unknown command and cannot reply
+    rt.send(kv, wasmRequest(c.pid, 'size'));
+    await eventually(() => expect(c.texts()).toEqual(['0', '0']));
+    expect(rt.isAlive(kv)).toBe(true);
+  });
+
+  it('ping and pong guests bounce messages until done', async () => {
+    setup();
+    host.loadSync('ping', guestBytes('ping'), { mode });
+    host.loadSync('pong', guestBytes('pong'), { mode });
+    const c = collector(rt);
+    const pong = host.spawn('pong');
+    host.spawn('ping', pingArgs(pong, c.pid, 1000, 4));
+    await eventually(() => expect(c.texts()).toEqual(['done']));
+  });
+});
+
+describe('names from a guest', () => {
+  it('a guest registers itself and JS finds it by name; the name goes when it exits', async () => {
+    setup();
+    host.loadSync('greeter', guestBytes('greeter'));
+    const g = host.spawn('greeter', 'ada');
+    await eventually(() => expect(rt.whereis('ada')).toBe(g));
+    const c = collector(rt);
+    rt.sendNamed('ada', wasmRequest(c.pid, 'bob'));
+    await eventually(() => expect(c.texts()).toEqual(['hello bob, I am ada']));
+    rt.exit(g, 'shutdown');
+    expect(rt.whereis('ada')).toBeUndefined();
+  });
+
+  it('a guest looks names up, and a taken name returns TAKEN (-5)', async () => {
+    setup();
+    host.loadSync('greeter', guestBytes('greeter'));
+    const js = rt.spawn({ receive() {} });
+    rt.register('js-service', js);
+    const g = host.spawn('greeter', 'ada');
+    const c = collector(rt);
+    rt.send(g, wasmRequest(c.pid, 'whereis js-service'));
+    rt.send(g, wasmRequest(c.pid, 'whereis nobody'));
+    rt.send(g, wasmRequest(c.pid, 'register js-service'));
+    rt.send(g, wasmRequest(c.pid, 'register ada-too'));
+    await eventually(() => expect(c.texts()).toEqual([String(js), '0', '-5', '0']));
+    expect(rt.whereis('ada-too')).toBe(g);
+  });
+
+  it('two greeters with the same name: the second gets TAKEN and keeps running', async () => {
+    setup();
+    host.loadSync('greeter', guestBytes('greeter'), { mode: 'shared' });
+    const first = host.spawn('greeter', 'same');
+    const second = host.spawn('greeter', 'same');
+    const c = collector(rt);
+    rt.send(first, wasmRequest(c.pid, 'status'));
+    rt.send(second, wasmRequest(c.pid, 'status'));
+    await eventually(() => expect(c.texts()).toEqual(['0', '-5']));
+    expect(rt.whereis('same')).toBe(first);
+  });
+});
