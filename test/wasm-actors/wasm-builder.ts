@@ -140,4 +140,9 @@ export const ABI_EXPORTS: readonly (FuncSig & { export: string })[] = [
   { export: 'wactor_stop', params: ['i32', 'i32'], results: [] },
 ];
 
-export const MEMORY_IMPORT: Extract<ImportSpec, { kind: 'memory' }> = { module: 'env', name: 'memory', kind: 'memory', min: 1 };
+export const MEMORY_IMPORT: Extract<ImportSpec, { kind: 'memory' }> = {
+  module: 'env',
+  name: 'memory',
+  kind: 'memory',
+  min: 1,
+};
