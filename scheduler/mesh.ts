@@ -1,0 +1,255 @@
+/**
+ * One thread's view of the ring mesh: a {@link RingProducer} to every other thread, a
+ * {@link RingConsumer} from every other thread, and the doorbells. It owns the thread's
+ * receive loop (drain every inbound ring, publish every dirty outbound ring, sleep when idle).
+ *
+ * Threads are numbered 0..T-1 (workers first, the main thread last). The ring from thread `a` to
+ * thread `b` lives at `rings[a * T + b]`; only `a` writes it and only `b` reads it, which is what
+ * makes each ring single-producer/single-consumer.
+ *
+ * Publication is batched: `send` only writes into the ring; the first send to a peer in a turn
+ * queues one microtask that publishes every dirty ring and rings the peers' doorbells, so a
+ * handler that sends 1000 messages costs one `tail` store and at most one wake-up per peer.
+ *
+ * @example
+ * const mesh = new Mesh(buffers, 0, (from, bytes) => handle(from, bytes));
+ * mesh.send(1, bytes); // visible to thread 1 after the current microtask checkpoint
+ * mesh.start();
+ */
+import { createDoorbells, Doorbell, type IdleWait } from './doorbell.js';
+import { createRing, RingConsumer, RingProducer, type SendResult } from './ring.js';
+
+/** The shared buffers of a mesh of `threads` threads (passed to workers as workerData). */
+export interface MeshBuffers {
+  readonly threads: number;
+  /** `threads * threads` entries; `rings[a * threads + b]` is the ring from a to b (null when a === b). */
+  readonly rings: (SharedArrayBuffer | null)[];
+  readonly bells: SharedArrayBuffer;
+}
+
+export interface MeshOptions {
+  /** Bytes of each ring (power of two). Default 256 KiB. */
+  readonly ringBytes?: number;
+  /** Largest record payload; longer messages are chunked. Default ringBytes / 4. */
+  readonly maxChunk?: number;
+  /** Bound on bytes queued locally per peer when its ring is full; then sends are refused. */
+  readonly maxQueuedBytes?: number;
+  /** Microseconds to poll before sleeping when idle. Default 0. */
+  readonly spinMicros?: number;
+  readonly idleWait?: IdleWait;
+  readonly blockMs?: number;
+  /** Messages taken from one ring per pass before looking at the others. Default 4096. */
+  readonly readBudget?: number;
+}
+
+export function createMeshBuffers(threads: number, ringBytes = 1 << 18): MeshBuffers {
+  const rings: (SharedArrayBuffer | null)[] = [];
+  for (let a = 0; a < threads; a++) {
+    for (let b = 0; b < threads; b++) rings.push(a === b ? null : createRing({ capacity: ringBytes }));
+  }
+  return { threads, rings, bells: createDoorbells(threads) };
+}
+
+/** Fresh rings to and from `thread` (after its worker was replaced). */
+export function renewPeerRings(buffers: MeshBuffers, thread: number, ringBytes = 1 << 18): void {
+  const T = buffers.threads;
+  for (let other = 0; other < T; other++) {
+    if (other === thread) continue;
+    buffers.rings[thread * T + other] = createRing({ capacity: ringBytes });
+    buffers.rings[other * T + thread] = createRing({ capacity: ringBytes });
+  }
+}
+
+export class Mesh {
+  readonly self: number;
+  readonly threads: number;
+  readonly #out: (RingProducer | null)[] = [];
+  readonly #in: (RingConsumer | null)[] = [];
+  readonly #bells: Doorbell[] = [];
+  readonly #mine: Doorbell;
+  readonly #onRecord: (from: number, bytes: Uint8Array) => void;
+  readonly #options: MeshOptions;
+  readonly #budget: number;
+  #dirty: number[] = [];
+  readonly #isDirty: boolean[] = [];
+  #publishQueued = false;
+  #running = false;
+  #sleeping = false;
+  #stopped = false;
+  /** Called after every pass that delivered records (the node flushes derived work there). */
+  onIdle: (() => void) | undefined;
+
+  constructor(
+    buffers: MeshBuffers,
+    self: number,
+    onRecord: (from: number, bytes: Uint8Array) => void,
+    options: MeshOptions = {},
+  ) {
+    this.self = self;
+    this.threads = buffers.threads;
+    this.#onRecord = onRecord;
+    this.#options = options;
+    this.#budget = options.readBudget ?? 4096;
+    for (let t = 0; t < this.threads; t++) {
+      this.#bells.push(new Doorbell(buffers.bells, t));
+      this.#isDirty.push(false);
+      this.#out.push(null);
+      this.#in.push(null);
+      if (t !== self) this.#attach(buffers, t);
+    }
+    this.#mine = this.#bells[self] as Doorbell;
+  }
+
+  #attach(buffers: MeshBuffers, t: number): void {
+    const T = this.threads;
+    const out = buffers.rings[this.self * T + t];
+    const inn = buffers.rings[t * T + this.self];
+    const chunk = this.#options.maxChunk;
+    const queued = this.#options.maxQueuedBytes;
+    this.#out[t] = out
+      ? new RingProducer(out, {
+          ...(chunk === undefined ? {} : { maxChunk: chunk }),
+          ...(queued === undefined ? {} : { maxQueuedBytes: queued }),
+        })
+      : null;
+    this.#in[t] = inn ? new RingConsumer(inn) : null;
+  }
+
+  /**
+   * Switch to fresh rings to and from `thread` (its worker was replaced). What the old worker
+   * had already published to us is delivered first; what we had queued for it is dropped (its
+   * processes are gone).
+   */
+  replacePeer(buffers: MeshBuffers, thread: number): void {
+    this.#in[thread]?.read((bytes) => this.#onRecord(thread, bytes));
+    this.#attach(buffers, thread);
+    this.#isDirty[thread] = false;
+    this.#dirty = this.#dirty.filter((t) => t !== thread);
+  }
+
+  /** Write `bytes` into the ring to `thread`; visible after this turn's publish. */
+  send(thread: number, bytes: Uint8Array): SendResult {
+    const out = this.#out[thread];
+    if (out == null) return 'refused';
+    const result = out.send(bytes);
+    if (!this.#isDirty[thread]) {
+      this.#isDirty[thread] = true;
+      this.#dirty.push(thread);
+      if (!this.#publishQueued) {
+        this.#publishQueued = true;
+        queueMicrotask(this.publish);
+      }
+    }
+    return result;
+  }
+
+  /** True while messages to `thread` wait in the local overflow queue. */
+  pressured(thread: number): boolean {
+    return this.#out[thread]?.pressured ?? false;
+  }
+
+  /** Publish every dirty ring and wake its consumer. Runs once per turn (microtask). */
+  readonly publish = (): void => {
+    this.#publishQueued = false;
+    const dirty = this.#dirty;
+    if (dirty.length === 0) return;
+    this.#dirty = [];
+    for (const t of dirty) {
+      this.#isDirty[t] = false;
+      const out = this.#out[t];
+      if (out == null) continue;
+      out.flush();
+      this.#bells[t]?.ring();
+      // Still pressured: keep it dirty so our loop retries when the consumer frees space.
+      if (out.pressured && !this.#isDirty[t]) {
+        this.#isDirty[t] = true;
+        this.#dirty.push(t);
+      }
+    }
+  };
+
+  /** Start the receive loop. */
+  start(): void {
+    if (this.#running || this.#stopped) return;
+    this.#running = true;
+    this.#loop();
+  }
+
+  /** Stop the receive loop (a pending sleep is woken and then ends). */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#sleeping) this.#mine.wake();
+  }
+
+  /** Drain every inbound ring once; returns the number of records delivered. */
+  drain(): number {
+    let total = 0;
+    for (let t = 0; t < this.threads; t++) {
+      const rx = this.#in[t];
+      if (rx == null) continue;
+      const { messages, spaceFreed } = rx.read((bytes) => this.#onRecord(t, bytes), this.#budget);
+      if (spaceFreed) this.#bells[t]?.ring();
+      total += messages;
+    }
+    return total;
+  }
+
+  readonly #hasWork = (): boolean => {
+    if (this.#stopped) return true;
+    for (let t = 0; t < this.threads; t++) {
+      if (this.#in[t]?.hasData()) return true;
+      if (this.#out[t]?.canFlush()) return true;
+    }
+    return false;
+  };
+
+  readonly #loop = (): void => {
+    this.#sleeping = false;
+    do {
+      if (this.#stopped) return;
+      const n = this.drain();
+      // Retry rings that were full at the last publish (their consumer may have freed space).
+      for (let t = 0; t < this.threads; t++) if (this.#out[t]?.canFlush()) this.#markDirty(t);
+      if (this.#dirty.length > 0) this.publish();
+      if (n > 0) {
+        this.onIdle?.();
+        // Let the runtime run the handlers we just fed (microtasks) and other I/O, then continue.
+        setImmediate(this.#loop);
+        return;
+      }
+    } while (this.#mine.sleep(this.#hasWork, this.#wake, this.#sleepOptions()));
+    this.#sleeping = true;
+  };
+
+  readonly #wake = (): void => this.#loop();
+
+  #markDirty(t: number): void {
+    if (!this.#isDirty[t]) {
+      this.#isDirty[t] = true;
+      this.#dirty.push(t);
+    }
+  }
+
+  #sleepOptions() {
+    const o = this.#options;
+    return {
+      ...(o.spinMicros === undefined ? {} : { spinMicros: o.spinMicros }),
+      ...(o.idleWait === undefined ? {} : { idleWait: o.idleWait }),
+      ...(o.blockMs === undefined ? {} : { blockMs: o.blockMs }),
+    };
+  }
+
+  /** Per-peer producer counters: accepted, queued (had to wait), refused, current queue depth. */
+  stats(): { accepted: number; queued: number; refused: number; queueDepth: number } {
+    const sum = { accepted: 0, queued: 0, refused: 0, queueDepth: 0 };
+    for (const out of this.#out) {
+      if (out == null) continue;
+      const s = out.stats();
+      sum.accepted += s.accepted;
+      sum.queued += s.queued;
+      sum.refused += s.refused;
+      sum.queueDepth += s.queueDepth;
+    }
+    return sum;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Wire shapes of the scheduler: what travels in a ring record between two threads, and the
+ * control messages (spawn, link, monitor, exit, names, queries) that share the rings with user
+ * messages so that every signal between two threads keeps its order relative to the messages.
+ *
+ * A ring record starts with a one-byte tag:
+ *
+ * | tag | layout                                   | meaning                                  |
+ * | --- | ---------------------------------------- | ---------------------------------------- |
+ * | 1   | tag, pid (f64 LE, 8 bytes), raw payload   | a user message that is a `Uint8Array`     |
+ * | 2   | tag, pid (f64 LE, 8 bytes), msgpack value | a user message of plain data              |
+ * | 3   | tag, msgpack {@link Control}              | a control message                         |
+ *
+ * @example
+ * const rec = encodeUser(7170, new Uint8Array([1, 2]));
+ * decodeRecord(rec); // { kind: 'user', pid: 7170, msg: Uint8Array [1, 2] }
+ */
+import { Packr } from 'msgpackr';
+import { describe } from '../runtime/pid.js';
+import type { ExitReason, Pid, ProcessInfo, SpawnOptions } from '../runtime/types.js';
+import { CrossShardMessageError } from './errors.js';
+
+export const TAG_BYTES = 1;
+export const TAG_PACKED = 2;
+export const TAG_CONTROL = 3;
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+const scratch = new Float64Array(1);
+const scratchBytes = new Uint8Array(scratch.buffer);
+
+/** What a thread is asked to spawn: a JS actor module (default export: a Behaviour). */
+export interface ModuleSpawn {
+  /** A file URL or absolute path of an ESM module. */
+  readonly module: string;
+  readonly options?: SpawnOptions;
+}
+
+/** Serialized error: `{ code, message }` (see runtime/errors.ts). */
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Control messages between threads. `ref` values are monitor refs minted by the watcher's thread. */
+export type Control =
+  | { readonly t: 'spawn'; readonly id: number; readonly spec: ModuleSpawn; readonly from: number }
+  | { readonly t: 'spawned'; readonly id: number; readonly pid?: Pid; readonly error?: WireError }
+  | { readonly t: 'link'; readonly a: Pid; readonly b: Pid }
+  | { readonly t: 'unlink'; readonly a: Pid; readonly b: Pid }
+  | {
+      readonly t: 'linkExit';
+      readonly from: Pid;
+      readonly to: Pid;
+      readonly reason: ExitReason;
+      readonly error?: WireError;
+    }
+  | { readonly t: 'monitor'; readonly ref: number; readonly watcher: Pid; readonly target: Pid }
+  | { readonly t: 'demonitor'; readonly ref: number; readonly target: Pid }
+  | {
+      readonly t: 'down';
+      readonly ref: number;
+      readonly watcher: Pid;
+      readonly target: Pid;
+      readonly reason: ExitReason;
+      readonly error?: WireError;
+    }
+  | { readonly t: 'exit'; readonly pid: Pid; readonly reason: ExitReason }
+  | { readonly t: 'signal'; readonly from: Pid; readonly to: Pid; readonly reason: ExitReason }
+  | { readonly t: 'trap'; readonly pid: Pid; readonly on: boolean }
+  | { readonly t: 'notify'; readonly pid: Pid; readonly msg: unknown }
+  | { readonly t: 'ownName'; readonly name: string; readonly pid: Pid }
+  | {
+      readonly t: 'query';
+      readonly id: number;
+      readonly from: number;
+      readonly q: 'info' | 'list' | 'stats';
+      readonly pid?: Pid;
+    }
+  | { readonly t: 'answer'; readonly id: number; readonly value: unknown }
+  | { readonly t: 'shardLost'; readonly slot: number; readonly culprit: Pid; readonly reason: ExitReason }
+  | { readonly t: 'load'; readonly module: string }
+  | { readonly t: 'close' };
+
+export type Decoded =
+  | { readonly kind: 'user'; readonly pid: Pid; readonly msg: unknown }
+  | { readonly kind: 'control'; readonly control: Control };
+
+/**
+ * Throw {@link CrossShardMessageError} unless `value` is plain data msgpackr carries faithfully:
+ * null, booleans, numbers, strings, bigints, Uint8Array, Date, arrays and plain objects of those.
+ */
+export function assertPlain(value: unknown, path = 'msg', depth = 0): void {
+  if (depth > 64) throw new CrossShardMessageError(`${path} is nested deeper than 64 levels (a cycle?)`);
+  if (value === null || value === undefined) return;
+  switch (typeof value) {
+    case 'boolean':
+    case 'number':
+    case 'string':
+    case 'bigint':
+      return;
+    case 'object': {
+      if (value instanceof Uint8Array || value instanceof Date) return;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) assertPlain(value[i], `${path}[${i}]`, depth + 1);
+        return;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) {
+        const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
+        throw new CrossShardMessageError(
+          `${path} is an instance of ${name}: a message crossing shards must be a Uint8Array or plain data (objects, arrays, strings, numbers, booleans, null)`,
+        );
+      }
+      for (const key of Object.keys(value)) {
+        assertPlain((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+      }
+      return;
+    }
+    default:
+      throw new CrossShardMessageError(
+        `${path} is ${describe(value)} (${typeof value}): a message crossing shards must be a Uint8Array or plain data`,
+      );
+  }
+}
+
+function withPid(tag: number, pid: Pid, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(9 + body.length);
+  out[0] = tag;
+  scratch[0] = pid;
+  out.set(scratchBytes, 1);
+  out.set(body, 9);
+  return out;
+}
+
+/** Encode a user message for `pid`; throws {@link CrossShardMessageError} for non-plain values. */
+export function encodeUser(pid: Pid, msg: unknown): Uint8Array {
+  if (msg instanceof Uint8Array && msg.constructor === Uint8Array) return withPid(TAG_BYTES, pid, msg);
+  assertPlain(msg);
+  return withPid(TAG_PACKED, pid, packr.pack(msg));
+}
+
+export function encodeControl(control: Control): Uint8Array {
+  const body = packr.pack(control);
+  const out = new Uint8Array(1 + body.length);
+  out[0] = TAG_CONTROL;
+  out.set(body, 1);
+  return out;
+}
+
+export function decodeRecord(bytes: Uint8Array): Decoded {
+  const tag = bytes[0];
+  if (tag === TAG_CONTROL) return { kind: 'control', control: packr.unpack(bytes.subarray(1)) as Control };
+  scratchBytes.set(bytes.subarray(1, 9));
+  const pid = scratch[0] as number;
+  if (tag === TAG_BYTES) return { kind: 'user', pid, msg: bytes.subarray(9) };
+  if (tag === TAG_PACKED) return { kind: 'user', pid, msg: packr.unpack(bytes.subarray(9)) };
+  throw new CrossShardMessageError(`unknown ring record tag ${String(tag)}`);
+}
+
+/** Encode a value that is only known to be plain at run time (e.g. `info` answers). */
+export function toWire(info: ProcessInfo | undefined): unknown {
+  return info === undefined ? null : { ...info };
+}

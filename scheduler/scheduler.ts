@@ -1,0 +1,620 @@
+/**
+ * The sharded scheduler: N worker_threads shards (default: one per core), each hosting a
+ * {@link Runtime}, joined by SharedArrayBuffer rings, behind the same {@link LocalNode} interface
+ * as a single `Runtime`.
+ *
+ * - Closures (a behaviour function/object) run on the main thread's own runtime; JS actor
+ *   modules (`{ module: path }`, default export a Behaviour) are spawned on a shard chosen by
+ *   the placement. Every process's `ctx` can reach every pid.
+ * - Pids encode their shard's slot; a send to another shard is an enqueue into the ring of that
+ *   ordered pair of threads.
+ * - A watchdog terminates a shard whose handler runs longer than `maxHandlerMs`, ends the
+ *   culprit with `timeout` and the shard's other processes with `killed`, and starts a fresh
+ *   worker (with a fresh pid slot, so old pids never reach new processes).
+ *
+ * @example
+ * import { Scheduler } from 'wactor/scheduler';
+ * const s = new Scheduler({ shards: 2 });
+ * const echo = s.spawn({ module: new URL('./echo.js', import.meta.url) });
+ * const me = s.spawn(async (ctx) => {
+ *   ctx.send(echo, { from: ctx.self, text: 'hi' });
+ *   console.log(await ctx.receive());
+ * });
+ * await s.close();
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { ClosedError, deserializeError, InvalidArgumentError } from '../runtime/errors.js';
+import { consoleLogger, type Logger, silentLogger } from '../runtime/logger.js';
+import { isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
+import { Runtime } from '../runtime/runtime.js';
+import { startSupervisor } from '../runtime/supervisor.js';
+import type {
+  Behaviour,
+  ExitReason,
+  LocalNode,
+  MonitorRef,
+  NodeStats,
+  Pid,
+  ProcessInfo,
+  SpawnOptions,
+  SupervisorSpec,
+  TimerRef,
+} from '../runtime/types.js';
+import type { IdleWait } from './doorbell.js';
+import { SchedulerOptionError, ShardLostError, SpawnError } from './errors.js';
+import { JobPool, type JobRequest } from './jobs.js';
+import { createMeshBuffers, Mesh, type MeshBuffers, type MeshOptions, renewPeerRings } from './mesh.js';
+import { resolveModule } from './module-loader.js';
+import { type Placement, Placer } from './placement.js';
+import type { ModuleSpawn } from './protocol.js';
+import { NODE_WATCHER, ShardNode } from './shard-node.js';
+import { createRegistryBuffer, SharedRegistry } from './shared-registry.js';
+import { createReplyBuffer, SpawnReplyCell } from './spawn-reply.js';
+import { Watchdog } from './watchdog.js';
+import type { ShardWorkerData } from './worker-data.js';
+import { createWatchBuffer, WatchMarks } from './wrap.js';
+
+export interface SchedulerOptions {
+  /** Worker shards. Default `os.availableParallelism()`. */
+  readonly shards?: number;
+  /** Bytes per ring (one per ordered pair of threads; a power of two). Default 256 KiB. */
+  readonly ringBytes?: number;
+  /** Largest ring record payload; longer messages are chunked. Default ringBytes / 4. */
+  readonly maxChunk?: number;
+  /** Bytes a sender may queue per peer when the ring is full; past it `send` returns false. Default 64 MiB. */
+  readonly maxQueuedBytes?: number;
+  /** Microseconds an idle thread polls its rings before sleeping (CPU for latency). Default 0. */
+  readonly spinMicros?: number;
+  /** How an idle shard sleeps: `async` (default, `Atomics.waitAsync`) or `block` (`Atomics.wait`). */
+  readonly idleWait?: IdleWait;
+  /** A handler running longer than this is a runaway: its shard is restarted. Default 1000. */
+  readonly maxHandlerMs?: number;
+  /** Bound on a synchronous module spawn (import + start). Default 10000. */
+  readonly spawnTimeoutMs?: number;
+  /** Default mailbox bound for every process. Default unbounded. */
+  readonly mailboxCapacity?: number;
+  /** Names the shared registry can hold (a power of two). Default 4096. */
+  readonly maxNames?: number;
+  /** Threads of the one-off job pool (`run`). Default max(1, shards / 2). */
+  readonly jobThreads?: number;
+  readonly logger?: Logger;
+}
+
+/** Options of {@link Scheduler.spawn}: the runtime's, plus where to place a module. */
+export interface SchedulerSpawnOptions extends SpawnOptions {
+  readonly placement?: Placement;
+}
+
+/** A JS actor module to spawn on a shard: an ESM file whose default export is a Behaviour. */
+export interface ActorModule {
+  readonly module: string | URL;
+}
+
+interface ShardSlot {
+  worker: Worker;
+  slot: number;
+  marks: WatchMarks;
+  reply: SpawnReplyCell;
+  replyBuffer: SharedArrayBuffer;
+  marksBuffer: SharedArrayBuffer;
+  closed?: (stopped: number) => void;
+}
+
+const MAIN_SLOT = MAX_SHARDS - 1;
+
+/** The worker entry, compiled: next to this file in dist/, or dist/ when vitest runs the TS source. */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts')
+    ? new URL('../dist/scheduler/shard-worker.js', here)
+    : new URL('./shard-worker.js', here);
+}
+
+function checkInt(value: unknown, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new SchedulerOptionError(`${what} must be an integer in ${min}..${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function isModule(target: unknown): target is ActorModule {
+  return target !== null && typeof target === 'object' && 'module' in target && !('receive' in target);
+}
+
+export class Scheduler implements LocalNode {
+  /** Number of worker shards. */
+  readonly shards: number;
+  readonly maxHandlerMs: number;
+  readonly #runtime: Runtime;
+  readonly #node: ShardNode;
+  readonly #mesh: Mesh;
+  readonly #buffers: MeshBuffers;
+  readonly #meshOptions: MeshOptions;
+  readonly #registryBuffer: SharedArrayBuffer;
+  readonly #routesBuffer: SharedArrayBuffer;
+  readonly #routes: Int32Array;
+  readonly #loads: Int32Array;
+  readonly #placer: Placer;
+  readonly #watchdog: Watchdog;
+  readonly #workers: ShardSlot[] = [];
+  readonly #options: SchedulerOptions;
+  readonly #logger: Logger;
+  readonly #ringBytes: number;
+  readonly #spawnTimeoutMs: number;
+  /** Pids this scheduler spawned on shards and has not seen end (exact `isAlive`). */
+  readonly #live = new Set<Pid>();
+  #jobs: JobPool | undefined;
+  #nextSlot: number;
+  #syncSeq = 0;
+  #closed = false;
+  #closing: Promise<number> | undefined;
+  #destroying: Promise<void> | undefined;
+  /** Resolves once every shard has started. */
+  readonly ready: Promise<void>;
+
+  constructor(options: SchedulerOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new SchedulerOptionError(`options must be an object, got ${String(options)}`);
+    }
+    this.#options = options;
+    this.shards = checkInt(options.shards ?? availableParallelism(), 'options.shards', 1, 256);
+    this.maxHandlerMs = checkInt(options.maxHandlerMs ?? 1000, 'options.maxHandlerMs', 1);
+    this.#spawnTimeoutMs = checkInt(options.spawnTimeoutMs ?? 10_000, 'options.spawnTimeoutMs', 1);
+    this.#ringBytes = options.ringBytes ?? 1 << 18;
+    this.#logger = options.logger ?? consoleLogger;
+    if (options.spinMicros !== undefined) checkInt(options.spinMicros, 'options.spinMicros', 0, 1_000_000);
+    if (options.idleWait !== undefined && options.idleWait !== 'async' && options.idleWait !== 'block') {
+      throw new SchedulerOptionError(
+        `options.idleWait must be 'async' or 'block', got ${String(options.idleWait)}`,
+      );
+    }
+    const threads = this.shards + 1;
+    this.#buffers = createMeshBuffers(threads, this.#ringBytes);
+    this.#meshOptions = {
+      ringBytes: this.#ringBytes,
+      ...(options.maxChunk === undefined ? {} : { maxChunk: options.maxChunk }),
+      ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes }),
+      ...(options.spinMicros === undefined ? {} : { spinMicros: options.spinMicros }),
+      ...(options.idleWait === undefined ? {} : { idleWait: options.idleWait }),
+    };
+    this.#registryBuffer = createRegistryBuffer(options.maxNames ?? 4096);
+    this.#routesBuffer = new SharedArrayBuffer(MAX_SHARDS * 4);
+    this.#routes = new Int32Array(this.#routesBuffer);
+    this.#loads = new Int32Array(new SharedArrayBuffer(threads * 4));
+    this.#placer = new Placer(this.shards, this.#loads);
+    this.#nextSlot = this.shards;
+    const mainThread = this.shards;
+    Atomics.store(this.#routes, MAIN_SLOT, mainThread + 1);
+    this.#runtime = new Runtime({
+      shard: MAIN_SLOT,
+      logger: this.#logger,
+      ...(options.mailboxCapacity === undefined ? {} : { mailboxCapacity: options.mailboxCapacity }),
+    });
+    let node: ShardNode | undefined;
+    // The main thread never sleeps in Atomics.wait (it uses waitAsync), and spinning would
+    // steal the event loop from user code: it always waits asynchronously without a spin.
+    this.#mesh = new Mesh(this.#buffers, mainThread, (from, bytes) => node?.handleRecord(from, bytes), {
+      ...this.#meshOptions,
+      spinMicros: 0,
+      idleWait: 'async',
+    });
+    node = new ShardNode({
+      runtime: this.#runtime,
+      mesh: this.#mesh,
+      registry: new SharedRegistry(this.#registryBuffer, mainThread),
+      routes: this.#routes,
+      thread: mainThread,
+      loads: this.#loads,
+    });
+    this.#node = node;
+    node.onNodeDown = (pid) => this.#live.delete(pid);
+    const started: Promise<void>[] = [];
+    for (let t = 0; t < this.shards; t++) started.push(this.#startWorker(t, t));
+    this.ready = Promise.all(started).then(() => {});
+    this.ready.catch(() => {});
+    this.#mesh.start();
+    this.#watchdog = new Watchdog({
+      maxHandlerMs: this.maxHandlerMs,
+      marks: () => this.#workers.map((w) => w?.marks),
+      onRunaway: (thread, pid) => this.#replaceShard(thread, pid, 'timeout'),
+    });
+    this.#watchdog.start();
+  }
+
+  #startWorker(thread: number, slot: number): Promise<void> {
+    const marksBuffer = createWatchBuffer();
+    const replyBuffer = createReplyBuffer();
+    const data: ShardWorkerData = {
+      thread,
+      slot,
+      mesh: this.#buffers,
+      meshOptions: this.#meshOptions,
+      registry: this.#registryBuffer,
+      routes: this.#routesBuffer,
+      marks: marksBuffer,
+      reply: replyBuffer,
+      heartbeatMs: Math.max(1, Math.floor(this.maxHandlerMs / 4)),
+      quiet: this.#logger === silentLogger,
+      ...(this.#options.mailboxCapacity === undefined
+        ? {}
+        : { mailboxCapacity: this.#options.mailboxCapacity }),
+    };
+    const worker = new Worker(workerUrl(), { workerData: data });
+    const entry: ShardSlot = {
+      worker,
+      slot,
+      marks: new WatchMarks(marksBuffer),
+      reply: new SpawnReplyCell(replyBuffer),
+      replyBuffer,
+      marksBuffer,
+    };
+    this.#workers[thread] = entry;
+    Atomics.store(this.#routes, slot, thread + 1);
+    return new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: { type: string; stopped?: number }) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'closed') entry.closed?.(m.stopped ?? 0);
+      });
+      worker.on('error', (err) => {
+        this.#logger.error(`shard ${thread} failed`, { error: err });
+        reject(err);
+      });
+      worker.on('exit', () => {
+        // An exit we did not ask for (OOM, native crash, process.exit in an actor).
+        if (this.#workers[thread] === entry && !this.#closed) {
+          const { running, pid } = entry.marks.read();
+          this.#replaceShard(thread, running ? pid : 0, 'crashed');
+        }
+        entry.closed?.(0);
+      });
+    });
+  }
+
+  /**
+   * Terminate shard `thread`'s worker and start a fresh one with a fresh pid slot. The culprit
+   * ends with `culpritReason`, every other process of that shard with `killed`.
+   */
+  #replaceShard(thread: number, culprit: Pid, culpritReason: ExitReason): void {
+    const old = this.#workers[thread];
+    if (old === undefined || this.#closed) return;
+    this.#logger.warn(
+      `shard ${thread} is being replaced (${culprit ? `pid ${culprit}: ${culpritReason}` : culpritReason})`,
+    );
+    const oldSlot = old.slot;
+    // 1. Nobody may route to the old slot any more: sends to its pids now return false.
+    Atomics.store(this.#routes, oldSlot, 0);
+    this.#workers[thread] = undefined as unknown as ShardSlot;
+    void old.worker.terminate();
+    this.#watchdog.reset(thread);
+    // 2. Names of the dead shard go; a registry lock it held is released.
+    const registry = this.#node.registry;
+    registry.releaseIfHeldBy(thread);
+    registry.removeWhere((pid) => shardOf(pid) === oldSlot);
+    for (const pid of this.#live) if (shardOf(pid) === oldSlot) this.#live.delete(pid);
+    // 3. Fresh rings to and from that thread; every other thread switches to them.
+    renewPeerRings(this.#buffers, thread, this.#ringBytes);
+    Atomics.store(new Int32Array(this.#buffers.bells), thread * 16, 0);
+    this.#mesh.replacePeer(this.#buffers, thread);
+    for (let t = 0; t < this.shards; t++) {
+      if (t !== thread) this.#workers[t]?.worker.postMessage({ type: 'peer', thread, mesh: this.#buffers });
+    }
+    // 4. A fresh worker with a fresh slot (old pids can never reach new processes).
+    const slot = this.#allocSlot();
+    void this.#startWorker(thread, slot).catch(() => {});
+    // 5. Everyone fires their halves of links and monitors that pointed at the old shard.
+    const lost = { t: 'shardLost', slot: oldSlot, culprit, reason: culpritReason } as const;
+    this.#node.shardLost(oldSlot, culprit, culpritReason);
+    for (let t = 0; t < this.shards; t++) if (t !== thread) this.#node.dispatch(t, lost);
+  }
+
+  #allocSlot(): number {
+    for (let i = 0; i < MAX_SHARDS - 1; i++) {
+      const slot = this.#nextSlot;
+      this.#nextSlot = this.#nextSlot + 1 >= MAIN_SLOT ? this.shards : this.#nextSlot + 1;
+      if (Atomics.load(this.#routes, slot) === 0) return slot;
+    }
+    throw new ShardLostError('no free pid slot for a replacement shard');
+  }
+
+  #threadOfPid = (pid: Pid): number => {
+    const t = this.#node.threadOf(pid);
+    return t >= this.shards ? -1 : t;
+  };
+
+  // ---- spawning -------------------------------------------------------------------------------
+
+  /**
+   * Start a process. A behaviour (function or handler object) runs on the main thread; an
+   * {@link ActorModule} runs on a shard chosen by `options.placement`. For a module this call
+   * blocks until the shard has started it (importing the module the first time), bounded by
+   * `spawnTimeoutMs`; use {@link spawnAsync} to avoid blocking, or {@link load} to pre-import.
+   *
+   * @example
+   * const pid = scheduler.spawn({ module: '/abs/path/echo.js' }, { placement: 'least-loaded' });
+   */
+  spawn(target: Behaviour | ActorModule, options?: SchedulerSpawnOptions): Pid {
+    if (this.#closed) throw new ClosedError('spawn: the scheduler is closed');
+    if (!isModule(target)) {
+      if (options?.placement !== undefined) {
+        throw new SpawnError(
+          'spawn: a behaviour given as a closure runs on the main thread and cannot be placed on a shard; spawn { module } instead',
+        );
+      }
+      return this.#node.spawnLocal(target as Behaviour, options);
+    }
+    const { thread, spec } = this.#prepare(target, options);
+    const entry = this.#workers[thread] as ShardSlot;
+    const id = ++this.#syncSeq;
+    const seen = entry.reply.seq;
+    this.#node.dispatch(thread, { t: 'spawn', id: -id, spec, from: this.shards });
+    this.#mesh.publish();
+    const deadline = performance.now() + this.#spawnTimeoutMs;
+    // Wait in slices so the watchdog still runs while the main thread is blocked here.
+    while (entry.reply.seq !== id) {
+      if (this.#workers[thread] !== entry)
+        throw new ShardLostError(`spawn: shard ${thread} was lost while starting ${spec.module}`);
+      if (performance.now() > deadline) {
+        throw new SpawnError(
+          `spawn: shard ${thread} did not start ${spec.module} within ${this.#spawnTimeoutMs} ms`,
+        );
+      }
+      entry.reply.wait(seen === id ? seen : entry.reply.seq, 20);
+      this.#watchdog.check();
+    }
+    const answer = entry.reply.read();
+    if ('error' in answer)
+      throw new SpawnError(answer.error.message, { cause: deserializeError(answer.error) });
+    return this.#track(answer.pid);
+  }
+
+  /**
+   * Like {@link spawn} but never blocks: resolves the pid once the shard has started the process.
+   * @example const pid = await scheduler.spawnAsync({ module: url }, { placement: { shard: 1 } });
+   */
+  async spawnAsync(target: Behaviour | ActorModule, options?: SchedulerSpawnOptions): Promise<Pid> {
+    if (!isModule(target)) return this.spawn(target, options);
+    if (this.#closed) throw new ClosedError('spawnAsync: the scheduler is closed');
+    const { thread, spec } = this.#prepare(target, options);
+    const id = this.#node.nextRequestId();
+    const pid = await new Promise<unknown>((resolve, reject) => {
+      this.#node.expect(id, { resolve, reject });
+      this.#node.dispatch(thread, { t: 'spawn', id, spec, from: this.shards });
+    });
+    return this.#track(pid as Pid);
+  }
+
+  /** Import `module` on every shard now, so later synchronous spawns do not wait for it. */
+  load(module: string | URL): void {
+    const url = resolveModule(module, 'load: module');
+    for (let t = 0; t < this.shards; t++) this.#node.dispatch(t, { t: 'load', module: url });
+  }
+
+  #prepare(
+    target: ActorModule,
+    options: SchedulerSpawnOptions | undefined,
+  ): { thread: number; spec: ModuleSpawn } {
+    const module = resolveModule(target.module);
+    const thread = this.#placer.choose(options?.placement, this.#threadOfPid);
+    const { placement: _p, ...rest } = options ?? {};
+    if (rest.linkTo !== undefined)
+      throw new SpawnError('spawn: options.linkTo is not supported for modules; link after spawning');
+    return { thread, spec: Object.keys(rest).length === 0 ? { module } : { module, options: rest } };
+  }
+
+  #track(pid: Pid): Pid {
+    this.#live.add(pid);
+    this.#node.monitor(NODE_WATCHER, pid);
+    return pid;
+  }
+
+  /**
+   * Start a supervisor on the main thread; children may live on any shard (links cross shards).
+   * Children's `start` receives this scheduler.
+   */
+  supervise(spec: SupervisorSpec<any>): Pid {
+    if (this.#closed) throw new ClosedError('supervise: the scheduler is closed');
+    // The supervisor only needs the LocalNode operations plus a clock, which this class has.
+    return startSupervisor(this as unknown as Runtime, spec);
+  }
+
+  /** The main thread's clock (supervisor restart windows use it). */
+  get clock(): Runtime['clock'] {
+    return this.#runtime.clock;
+  }
+
+  // ---- messaging ------------------------------------------------------------------------------
+
+  /**
+   * Send to any pid. Across shards the message must be a Uint8Array or plain data (else throws
+   * `WACTOR_ERR_SCHEDULER_MESSAGE`); false if the pid's shard is gone or the ring's local queue is
+   * over `maxQueuedBytes` (backpressure — see {@link pressured}).
+   */
+  send(pid: Pid, msg: unknown): boolean {
+    return this.#node.send(pid, msg);
+  }
+  sendNamed(name: string, msg: unknown): boolean {
+    return this.#node.sendNamed(name, msg);
+  }
+  notify(pid: Pid, msg: unknown): boolean {
+    return this.#node.notify(pid, msg);
+  }
+  sendAfter(pid: Pid, ms: number, msg: unknown): TimerRef {
+    return this.#node.sendAfter(pid, ms, msg);
+  }
+  /** True while messages from the main thread to shard `shard` wait for ring space. */
+  pressured(shard: number): boolean {
+    return this.#mesh.pressured(shard);
+  }
+
+  // ---- names, links, monitors, exits ----------------------------------------------------------
+
+  register(name: string, pid: Pid): boolean {
+    return this.#node.register(name, pid);
+  }
+  unregister(name: string): boolean {
+    return this.#node.unregister(name);
+  }
+  whereis(name: string): Pid | undefined {
+    return this.#node.whereis(name);
+  }
+  registered(): string[] {
+    return this.#node.registry.names();
+  }
+  link(a: Pid, b: Pid): boolean {
+    return this.#node.link(a, b);
+  }
+  unlink(a: Pid, b: Pid): boolean {
+    return this.#node.unlink(a, b);
+  }
+  trapExit(pid: Pid, on: boolean): boolean {
+    return this.#node.trapExit(pid, on);
+  }
+  monitor(watcher: Pid, target: Pid): MonitorRef {
+    return this.#node.monitor(watcher, target);
+  }
+  demonitor(ref: MonitorRef): boolean {
+    return this.#node.demonitor(ref);
+  }
+  exit(pid: Pid, reason: ExitReason): boolean {
+    return this.#node.exit(pid, reason);
+  }
+  kill(pid: Pid): boolean {
+    return this.#node.exit(pid, 'killed');
+  }
+
+  /**
+   * Exact for main-thread pids and for pids this scheduler spawned on shards (tracked until their
+   * down arrives, so briefly stale). A pid spawned inside a shard by another process is not
+   * tracked here and reads as not alive: use `monitor` (or `info`) for those.
+   */
+  isAlive(pid: Pid): boolean {
+    if (!isPid(pid)) return false;
+    if (this.#node.isLocal(pid)) return this.#runtime.isAlive(pid);
+    return this.#live.has(pid) && this.#node.threadOf(pid) >= 0;
+  }
+
+  // ---- inspection -----------------------------------------------------------------------------
+
+  async list(): Promise<Pid[]> {
+    const parts = await Promise.all(this.#workers.map((_w, t) => this.#node.query(t, 'list')));
+    return [...this.#runtime.list(), ...parts.flatMap((p) => (Array.isArray(p) ? (p as Pid[]) : []))];
+  }
+
+  async info(pid: Pid): Promise<ProcessInfo | undefined> {
+    if (!isPid(pid)) throw new InvalidArgumentError(`info: pid must be a pid, got ${String(pid)}`);
+    if (this.#node.isLocal(pid)) {
+      const info = this.#runtime.info(pid);
+      return info === undefined ? undefined : { ...info, names: this.#node.namesOf(pid) };
+    }
+    const t = this.#node.threadOf(pid);
+    if (t < 0) return undefined;
+    const answer = await this.#node.query(t, 'info', pid);
+    return (answer ?? undefined) as ProcessInfo | undefined;
+  }
+
+  /** Totals over every shard and the main thread, plus ring counters (queued, refused). */
+  async stats(): Promise<NodeStats & { ringQueued: number; ringRefused: number }> {
+    const parts = (await Promise.all(this.#workers.map((_w, t) => this.#node.query(t, 'stats')))) as (
+      | (NodeStats & { queued: number; refused: number })
+      | undefined
+    )[];
+    const own = { ...this.#runtime.stats(), ...this.#mesh.stats() };
+    const all = [own, ...parts.filter((p) => p != null)];
+    const sum = (k: keyof NodeStats | 'queued' | 'refused') =>
+      all.reduce((n, p) => n + ((p as unknown as Record<string, number>)[k] ?? 0), 0);
+    return {
+      processes: sum('processes'),
+      spawned: sum('spawned'),
+      exited: sum('exited'),
+      crashed: sum('crashed'),
+      messagesSent: sum('messagesSent'),
+      messagesRefused: sum('messagesRefused'),
+      ringQueued: sum('queued'),
+      ringRefused: sum('refused'),
+    };
+  }
+
+  /** The pid slot of each worker shard now (changes when a shard is replaced). */
+  slots(): number[] {
+    return this.#workers.map((w) => w.slot);
+  }
+
+  // ---- one-off jobs ---------------------------------------------------------------------------
+
+  /**
+   * Run a one-off job on the piscina pool: `task.module` exports a function (`task.name`, default
+   * `default`) called with `task.input`. With `task.replyTo`, the result also arrives to that
+   * actor as `{ type: 'job', id, ok, value | error }`.
+   *
+   * @example
+   * const value = await scheduler.run({ module: url, input: 42, timeout: 1000, replyTo: pid, id: 'sum' });
+   */
+  run<R = unknown>(task: JobRequest): Promise<R> {
+    if (this.#closed) return Promise.reject(new ClosedError('run: the scheduler is closed'));
+    this.#jobs ??= new JobPool(this.#options.jobThreads ?? Math.max(1, Math.floor(this.shards / 2)));
+    return this.#jobs.run<R>(task, (pid, msg) => this.send(pid, msg));
+  }
+
+  // ---- lifetime -------------------------------------------------------------------------------
+
+  /** Stop every process on every shard; resolves how many were stopped (same as {@link close}). */
+  shutdown(): Promise<number> {
+    return this.close();
+  }
+
+  /**
+   * Graceful: refuse new spawns, stop every process (shards in parallel, then the main thread's),
+   * stop the workers and the job pool. Idempotent; every call returns the same promise.
+   */
+  close(): Promise<number> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<number> {
+    this.#closed = true;
+    this.#watchdog.stop();
+    await this.ready.catch(() => {});
+    const stopped = await Promise.all(
+      this.#workers.map(
+        (w, t) =>
+          new Promise<number>((resolve) => {
+            if (w === undefined) return resolve(0);
+            const timer = setTimeout(() => resolve(0), 5000);
+            w.closed = (n) => {
+              clearTimeout(timer);
+              resolve(n);
+            };
+            this.#node.dispatch(t, { t: 'close' });
+          }),
+      ),
+    );
+    this.#mesh.publish();
+    const own = await this.#runtime.shutdown();
+    await this.#teardown();
+    return own + stopped.reduce((a, b) => a + b, 0);
+  }
+
+  /** Immediate: terminate every shard and the job pool; pending queries reject. Idempotent. */
+  destroy(): Promise<void> {
+    this.#destroying ??= (async () => {
+      this.#closed = true;
+      this.#watchdog.stop();
+      await this.#runtime.shutdown();
+      await this.#teardown();
+    })();
+    return this.#destroying;
+  }
+
+  async #teardown(): Promise<void> {
+    this.#mesh.stop();
+    this.#node.rejectPending(new ClosedError('the scheduler was closed'));
+    await Promise.all(this.#workers.map((w) => w?.worker.terminate()));
+    await this.#jobs?.destroy();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

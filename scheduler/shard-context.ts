@@ -1,0 +1,109 @@
+/**
+ * The `ctx` a process on a shard sees: the runtime's own context for everything about the
+ * process itself (receive, exit, trapping), and the {@link ShardNode} for everything that names
+ * another pid, so sends, links, monitors, exit signals and names work across shards.
+ *
+ * @example
+ * // inside a JS actor module's handler
+ * receive(msg, ctx) { ctx.send(msg.replyTo, 'pong'); } // replyTo may live on any shard
+ */
+import type {
+  Behaviour,
+  Context,
+  ExitReason,
+  MonitorRef,
+  Pid,
+  ReceiveOptions,
+  SpawnOptions,
+  TimerRef,
+} from '../runtime/types.js';
+import type { ShardNode } from './shard-node.js';
+import type { WatchMarks } from './wrap.js';
+
+export class ShardContext implements Context {
+  readonly self: Pid;
+  readonly #node: ShardNode;
+  readonly #inner: Context;
+  readonly #marks: WatchMarks | undefined;
+
+  constructor(node: ShardNode, inner: Context, marks?: WatchMarks) {
+    this.self = inner.self;
+    this.#node = node;
+    this.#inner = inner;
+    this.#marks = marks;
+  }
+
+  /** A receive-loop body resumes after `receive`: that stretch is watched like a handler call. */
+  receive<T = unknown>(options?: ReceiveOptions): Promise<T> {
+    const marks = this.#marks;
+    marks?.leave();
+    const p = this.#inner.receive<T>(options);
+    if (marks === undefined) return p;
+    return p.then((msg) => {
+      // Cleared when the body next calls receive, or by the shard's heartbeat timer once the
+      // thread is back in its event loop (a body awaiting I/O is not a runaway).
+      marks.enter(this.self);
+      return msg;
+    });
+  }
+
+  send(pid: Pid, msg: unknown): boolean {
+    return this.#node.send(pid, msg);
+  }
+
+  sendNamed(name: string, msg: unknown): boolean {
+    return this.#node.sendNamed(name, msg);
+  }
+
+  spawn(behaviour: Behaviour, options?: SpawnOptions): Pid {
+    return this.#node.spawnLocal(behaviour, options);
+  }
+
+  spawnLink(behaviour: Behaviour, options?: SpawnOptions): Pid {
+    return this.#node.spawnLocal(behaviour, { ...options, linkTo: this.self });
+  }
+
+  link(pid: Pid): boolean {
+    return this.#node.link(this.self, pid);
+  }
+
+  unlink(pid: Pid): boolean {
+    return this.#node.unlink(this.self, pid);
+  }
+
+  monitor(pid: Pid): MonitorRef {
+    return this.#node.monitor(this.self, pid);
+  }
+
+  demonitor(ref: MonitorRef): boolean {
+    return this.#node.demonitor(ref);
+  }
+
+  trapExit(on: boolean): void {
+    this.#inner.trapExit(on);
+  }
+
+  exit(reason?: ExitReason): void {
+    this.#inner.exit(reason);
+  }
+
+  exitSignal(pid: Pid, reason: ExitReason): boolean {
+    return this.#node.exitSignal(this.self, pid, reason);
+  }
+
+  register(name: string): boolean {
+    return this.#node.register(name, this.self);
+  }
+
+  unregister(name: string): boolean {
+    return this.#node.unregister(name);
+  }
+
+  whereis(name: string): Pid | undefined {
+    return this.#node.whereis(name);
+  }
+
+  sendAfter(pid: Pid, ms: number, msg: unknown): TimerRef {
+    return this.#node.sendAfter(pid, ms, msg);
+  }
+}

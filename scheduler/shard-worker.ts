@@ -1,0 +1,108 @@
+/**
+ * The entry of one shard's worker thread (loaded as compiled JS from dist/scheduler/). It hosts a
+ * {@link Runtime} whose pids carry this shard's slot, joins the ring mesh, answers spawn requests
+ * for JS actor modules, and keeps its watchdog marks honest with a heartbeat.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { serializeError } from '../runtime/errors.js';
+import { silentLogger } from '../runtime/logger.js';
+import { Runtime } from '../runtime/runtime.js';
+import type { Behaviour } from '../runtime/types.js';
+import { SpawnError } from './errors.js';
+import { Mesh } from './mesh.js';
+import { loadBehaviour } from './module-loader.js';
+import type { Control } from './protocol.js';
+import { ShardNode } from './shard-node.js';
+import { SharedRegistry } from './shared-registry.js';
+import { SpawnReplyCell } from './spawn-reply.js';
+import type { ShardWorkerData } from './worker-data.js';
+import { WatchMarks } from './wrap.js';
+
+const data = workerData as ShardWorkerData;
+const port = parentPort;
+if (port === null) throw new Error('shard-worker.js must run in a worker thread');
+
+const runtime = new Runtime({
+  shard: data.slot,
+  ...(data.mailboxCapacity === undefined ? {} : { mailboxCapacity: data.mailboxCapacity }),
+  ...(data.quiet ? { logger: silentLogger } : {}),
+});
+const marks = new WatchMarks(data.marks);
+const reply = new SpawnReplyCell(data.reply);
+let node: ShardNode | undefined;
+const mesh = new Mesh(
+  data.mesh,
+  data.thread,
+  (from, bytes) => node?.handleRecord(from, bytes),
+  data.meshOptions,
+);
+node = new ShardNode({
+  runtime,
+  mesh,
+  registry: new SharedRegistry(data.registry, data.thread),
+  routes: new Int32Array(data.routes),
+  thread: data.thread,
+  marks,
+});
+const shard = node;
+
+const modules = new Map<string, Promise<Behaviour>>();
+function load(module: string): Promise<Behaviour> {
+  let p = modules.get(module);
+  if (p === undefined) {
+    p = loadBehaviour(module);
+    modules.set(module, p);
+    p.catch(() => modules.delete(module));
+  }
+  return p;
+}
+
+shard.onLoad = (module) => {
+  load(module).catch(() => {});
+};
+
+shard.onSpawn = (c: Extract<Control, { t: 'spawn' }>) => {
+  const answer = (pid: number | undefined, error: unknown) => {
+    const wire = error === undefined ? undefined : serializeError(error);
+    if (c.id < 0) {
+      // A synchronous spawn from the main thread waits on the reply cell, not on a ring.
+      reply.write(-c.id, pid, wire);
+      return;
+    }
+    shard.dispatch(
+      c.from,
+      wire === undefined
+        ? { t: 'spawned', id: c.id, pid: pid as number }
+        : { t: 'spawned', id: c.id, error: wire },
+    );
+  };
+  load(c.spec.module).then(
+    (behaviour) => {
+      try {
+        answer(shard.spawnLocal(behaviour, c.spec.options), undefined);
+      } catch (err) {
+        answer(undefined, new SpawnError(`spawn of ${c.spec.module} failed: ${String(err)}`, { cause: err }));
+      }
+    },
+    (err: unknown) => answer(undefined, err),
+  );
+};
+
+shard.onClose = () => {
+  void runtime.shutdown().then((stopped) => {
+    mesh.publish();
+    port.postMessage({ type: 'closed', stopped });
+  });
+};
+
+port.on('message', (m: { type: string; thread?: number; mesh?: ShardWorkerData['mesh'] }) => {
+  if (m.type === 'peer' && m.mesh !== undefined && m.thread !== undefined) mesh.replacePeer(m.mesh, m.thread);
+});
+
+// The heartbeat: this timer can only run when no handler is on the stack, so clearing the
+// "running" mark here never hides a runaway — it only un-marks a receive-loop body that is
+// awaiting something other than receive (see wrap.ts).
+setInterval(() => marks.leave(), data.heartbeatMs);
+
+mesh.start();
+port.postMessage({ type: 'ready' });

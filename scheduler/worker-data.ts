@@ -1,0 +1,17 @@
+/** What the main thread hands a shard worker at start (structured-cloned; SABs are shared). */
+import type { MeshBuffers, MeshOptions } from './mesh.js';
+
+export interface ShardWorkerData {
+  readonly thread: number;
+  /** The pid slot of this incarnation of the shard (a replaced worker gets a fresh slot). */
+  readonly slot: number;
+  readonly mesh: MeshBuffers;
+  readonly meshOptions: MeshOptions;
+  readonly registry: SharedArrayBuffer;
+  readonly routes: SharedArrayBuffer;
+  readonly marks: SharedArrayBuffer;
+  readonly reply: SharedArrayBuffer;
+  readonly mailboxCapacity?: number;
+  readonly heartbeatMs: number;
+  readonly quiet: boolean;
+}

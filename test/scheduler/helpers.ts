@@ -1,0 +1,22 @@
+import type { Pid } from '../../runtime/types.js';
+import type { Scheduler } from '../../scheduler/scheduler.js';
+
+export const AGENT = new URL('./fixtures/agent.mjs', import.meta.url);
+
+/** A main-thread process that records everything it receives. */
+export function collector(s: Scheduler): { pid: Pid; inbox: unknown[] } {
+  const inbox: unknown[] = [];
+  const pid = s.spawn({
+    receive(msg: unknown) {
+      inbox.push(msg);
+    },
+  });
+  return { pid, inbox };
+}
+
+/** Spawn an agent (see fixtures/agent.mjs) that reports to `to`. */
+export function agent(s: Scheduler, to: Pid, placement?: Parameters<Scheduler['spawn']>[1]): Pid {
+  const pid = s.spawn({ module: AGENT }, placement);
+  s.send(pid, { cmd: 'report', to });
+  return pid;
+}

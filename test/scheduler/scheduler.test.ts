@@ -1,0 +1,185 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../runtime/logger.js';
+import { shardOf } from '../../runtime/pid.js';
+import { Scheduler } from '../../scheduler/scheduler.js';
+import { eventually } from '../helpers/eventually.js';
+import { AGENT, agent, collector } from './helpers.js';
+
+let s: Scheduler | undefined;
+afterEach(async () => {
+  await s?.destroy();
+  s = undefined;
+});
+
+function make(options: ConstructorParameters<typeof Scheduler>[0] = {}): Scheduler {
+  s = new Scheduler({ shards: 2, logger: silentLogger, ...options });
+  return s;
+}
+
+describe('Scheduler messaging', () => {
+  it('keeps per-pair order for messages from one shard to another', async () => {
+    const sched = make();
+    const c = collector(sched);
+    const a = agent(sched, c.pid, { placement: { shard: 0 } });
+    const b = agent(sched, c.pid, { placement: { shard: 1 } });
+    const sink = sched.spawn(
+      { module: new URL('./fixtures/echo-actor.mjs', import.meta.url) },
+      { placement: { shard: 1 } },
+    );
+    expect(sink).toBeGreaterThan(0);
+    // a (shard 0) bursts 2000 numbered messages to b (shard 1), which forwards each as a report.
+    sched.send(a, { cmd: 'burst', to: b, count: 2000 });
+    await eventually(() =>
+      expect(c.inbox.filter((m) => (m as { unknown?: unknown }).unknown).length).toBe(2000),
+    );
+    const seqs = c.inbox
+      .map((m) => (m as { unknown?: { seq: number } }).unknown?.seq)
+      .filter((x): x is number => x !== undefined);
+    expect(seqs).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+  });
+
+  it('moves large binary messages across shards intact', async () => {
+    const sched = make({ ringBytes: 1 << 16 });
+    const c = collector(sched);
+    const a = agent(sched, c.pid, { placement: { shard: 0 } });
+    const big = Uint8Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 7) & 0xff);
+    expect(sched.send(a, big)).toBe(true);
+    await eventually(() => expect(c.inbox.some((m) => (m as { bytes?: unknown }).bytes)).toBe(true));
+    const got = (c.inbox.find((m) => (m as { bytes?: unknown }).bytes) as { bytes: Uint8Array }).bytes;
+    expect(got.length).toBe(big.length);
+    expect(Buffer.from(got).equals(Buffer.from(big))).toBe(true);
+  });
+
+  it('a flooded ring applies backpressure without losing a message', async () => {
+    const sched = make({ ringBytes: 4096 });
+    const c = collector(sched);
+    const a = agent(sched, c.pid, { placement: { shard: 0 } });
+    let accepted = 0;
+    for (let i = 0; i < 20_000; i++) if (sched.send(a, { cmd: 'echo', to: c.pid, body: i })) accepted++;
+    expect(accepted).toBe(20_000);
+    expect(sched.pressured(0)).toBe(true);
+    await eventually(() => expect(c.inbox.length).toBe(20_001), { timeout: 20_000 });
+    expect(c.inbox.slice(1)).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+    const stats = await sched.stats();
+    expect(stats.ringQueued).toBeGreaterThan(0);
+    expect(stats.ringRefused).toBe(0);
+  });
+
+  it('refuses a value that cannot cross shards, with a clear error at the send', () => {
+    const sched = make();
+    const c = collector(sched);
+    const a = agent(sched, c.pid, { placement: { shard: 0 } });
+    expect(() => sched.send(a, { fn: () => 1 })).toThrow(/msg\.fn is a function/);
+    expect(() => sched.send(a, new Map())).toThrow(/instance of Map/);
+  });
+});
+
+describe('Scheduler names, monitors and links across shards', () => {
+  it('a name registered on one shard is visible from the other shard and the main thread', async () => {
+    const sched = make();
+    const c = collector(sched);
+    const a = agent(sched, c.pid, { placement: { shard: 1 } });
+    const b = agent(sched, c.pid, { placement: { shard: 0 } });
+    sched.send(a, { cmd: 'register', name: 'svc' });
+    await eventually(() => expect(c.inbox).toContainEqual({ registered: true }));
+    expect(sched.whereis('svc')).toBe(a);
+    sched.send(b, { cmd: 'whereis', name: 'svc' });
+    await eventually(() => expect(c.inbox).toContainEqual({ whereis: 'svc', pid: a }));
+    sched.send(b, { cmd: 'sendNamed', name: 'svc', body: 'x' });
+    await eventually(() => expect(c.inbox).toContainEqual({ sentNamed: true }));
+    expect(sched.registered()).toEqual(['svc']);
+    sched.kill(a);
+    await eventually(() => expect(sched.whereis('svc')).toBeUndefined());
+  });
+
+  it('a monitor on another shard gets the down message with the reason', async () => {
+    const sched = make();
+    const c = collector(sched);
+    const watcher = agent(sched, c.pid, { placement: { shard: 0 } });
+    const target = agent(sched, c.pid, { placement: { shard: 1 } });
+    sched.send(watcher, { cmd: 'monitor', target });
+    await eventually(() =>
+      expect(c.inbox.some((m) => (m as { monitoring?: number }).monitoring === target)).toBe(true),
+    );
+    sched.send(target, { cmd: 'exit', reason: 'bored' });
+    await eventually(() =>
+      expect(c.inbox).toContainEqual({ type: 'down', pid: target, reason: 'bored', from: watcher }),
+    );
+  });
+
+  it('a main-thread process monitoring a shard process sees it end, and a dead pid reports noproc', async () => {
+    const sched = make();
+    const downs: unknown[] = [];
+    const watcher = sched.spawn({ receive: (m: unknown) => void downs.push(m) });
+    const target = agent(sched, watcher, { placement: { shard: 1 } });
+    const ref = sched.monitor(watcher, target);
+    sched.kill(target);
+    await eventually(() =>
+      expect(downs).toContainEqual({ type: 'down', ref, pid: target, reason: 'killed' }),
+    );
+    const ref2 = sched.monitor(watcher, target);
+    await eventually(() =>
+      expect(downs).toContainEqual({ type: 'down', ref: ref2, pid: target, reason: 'noproc' }),
+    );
+  });
+
+  it('a link across shards delivers an exit message to a trapping process and kills one that does not trap', async () => {
+    const sched = make();
+    const c = collector(sched);
+    const trapper = agent(sched, c.pid, { placement: { shard: 0 } });
+    const plain = agent(sched, c.pid, { placement: { shard: 0 } });
+    const doomed = agent(sched, c.pid, { placement: { shard: 1 } });
+    sched.send(trapper, { cmd: 'trap', on: true });
+    sched.send(trapper, { cmd: 'link', target: doomed });
+    sched.send(plain, { cmd: 'link', target: doomed });
+    const ref = sched.monitor(c.pid, plain);
+    await eventually(() =>
+      expect(c.inbox.filter((m) => (m as { linked?: boolean }).linked === true).length).toBe(2),
+    );
+    sched.send(doomed, { cmd: 'exit', reason: 'boom' });
+    await eventually(() =>
+      expect(c.inbox).toContainEqual({ type: 'exit', pid: doomed, reason: 'boom', from: trapper }),
+    );
+    await eventually(() => expect(c.inbox).toContainEqual({ type: 'down', ref, pid: plain, reason: 'boom' }));
+  });
+});
+
+describe('Scheduler placement', () => {
+  it('places by explicit shard, next to a pid, round-robin and least-loaded', async () => {
+    const sched = make();
+    const c = collector(sched);
+    const slots = sched.slots();
+    const onOne = agent(sched, c.pid, { placement: { shard: 1 } });
+    expect(shardOf(onOne)).toBe(slots[1]);
+    const near = agent(sched, c.pid, { placement: { near: onOne } });
+    expect(shardOf(near)).toBe(slots[1]);
+    const rr = [agent(sched, c.pid), agent(sched, c.pid)].map(shardOf).sort();
+    expect(rr).toEqual([...slots].sort());
+    // Shard 1 now holds three processes and shard 0 one: least-loaded picks shard 0.
+    await eventually(() =>
+      expect(shardOf(agent(sched, c.pid, { placement: 'least-loaded' }))).toBe(slots[0]),
+    );
+  });
+
+  it('refuses to place a closure on a shard and names the fix', () => {
+    const sched = make();
+    expect(() => sched.spawn({ receive() {} }, { placement: { shard: 0 } })).toThrow(/spawn \{ module \}/);
+    expect(() => sched.spawn({ module: AGENT }, { placement: { shard: 7 } })).toThrow(/placement\.shard/);
+  });
+
+  it('reports a module that does not export a behaviour as a spawn error', () => {
+    const sched = make();
+    expect(() => sched.spawn({ module: new URL('./fixtures/not-an-actor.mjs', import.meta.url) })).toThrow(
+      /must default-export a behaviour/,
+    );
+  });
+
+  it('spawnAsync resolves a live pid and info/list see it', async () => {
+    const sched = make();
+    const pid = await sched.spawnAsync({ module: AGENT }, { placement: { shard: 1 }, label: 'agent' });
+    const info = await sched.info(pid);
+    expect(info).toMatchObject({ pid, label: 'agent', kind: 'handler' });
+    expect(await sched.list()).toContain(pid);
+    expect(sched.isAlive(pid)).toBe(true);
+  });
+});
