@@ -1,5 +1,6 @@
 /**
- * The throughput timer: run a batch function over and over for a fixed time and count operations.
+ * The throughput timer: run a batch function over and over for a fixed time and count operations
+ * ({@link measureThroughput}), or several taking turns ({@link measureInterleaved}).
  *
  * The clock is read once per batch, never per operation, so the timer costs nothing measurable even
  * for 10-nanosecond operations. Batches grow (doubling) until one takes at least `minBatchMs`; a
@@ -44,6 +45,59 @@ export interface Throughput {
   readonly batches: number;
 }
 
+/** Times one batch function, growing its batch size until a batch is long enough to time. */
+class Meter {
+  readonly #batch: BatchFn;
+  readonly #minBatchMs: number;
+  readonly #maxBatch: number;
+  readonly #timeoutMs: number;
+  #size: number;
+
+  constructor(batch: BatchFn, options: ThroughputOptions) {
+    this.#batch = batch;
+    this.#minBatchMs = options.minBatchMs ?? 10;
+    this.#maxBatch = options.maxBatch ?? 2 ** 24;
+    this.#timeoutMs = options.batchTimeoutMs ?? 30_000;
+    this.#size = Math.max(1, Math.floor(options.initialBatch ?? 64));
+  }
+
+  /** Run batches for at least one batch and until `ms` have passed. */
+  async runFor(ms: number): Promise<{ ops: number; elapsedMs: number; batches: number }> {
+    let ops = 0;
+    let batches = 0;
+    const start = performance.now();
+    const end = start + ms;
+    let now = start;
+    do {
+      const size = this.#size;
+      let result: unknown = this.#batch(size);
+      // Only await a real promise: awaiting a sync result would add a microtask turn per batch.
+      if (result instanceof Promise) result = await withTimeout(result, this.#timeoutMs, size);
+      const t = performance.now();
+      if (t - now < this.#minBatchMs && size < this.#maxBatch)
+        this.#size = Math.min(this.#maxBatch, size * 2);
+      ops += typeof result === 'number' ? result : size;
+      batches++;
+      now = t;
+    } while (now < end);
+    return { ops, elapsedMs: now - start, batches };
+  }
+}
+
+function checkSeconds(seconds: number): void {
+  if (!(seconds > 0) || !Number.isFinite(seconds)) {
+    throw new RangeError(`seconds must be a positive finite number, got ${seconds}`);
+  }
+}
+
+function warmupMsOf(options: ThroughputOptions): number {
+  return (options.warmupSeconds ?? Math.min(1, options.seconds * 0.2)) * 1000;
+}
+
+function toThroughput(ops: number, elapsedMs: number, batches: number): Throughput {
+  return { ops, elapsedMs, perSecond: ops / (elapsedMs / 1000), batches };
+}
+
 /**
  * Run `batch` for `seconds` (after a warm-up) and report operations per second.
  *
@@ -51,46 +105,60 @@ export interface Throughput {
  * const { perSecond } = await measureThroughput((n) => { for (let i = 0; i < n; i++) map.set(i, i); }, { seconds: 1 });
  */
 export async function measureThroughput(batch: BatchFn, options: ThroughputOptions): Promise<Throughput> {
-  const { seconds } = options;
-  if (!(seconds > 0) || !Number.isFinite(seconds)) {
-    throw new RangeError(`seconds must be a positive finite number, got ${seconds}`);
-  }
-  const warmupMs = (options.warmupSeconds ?? Math.min(1, seconds * 0.2)) * 1000;
-  const minBatchMs = options.minBatchMs ?? 10;
-  const maxBatch = options.maxBatch ?? 2 ** 24;
-  const timeoutMs = options.batchTimeoutMs ?? 30_000;
-  let size = Math.max(1, Math.floor(options.initialBatch ?? 64));
-
-  // One batch: time it, and grow the size while batches are too short to time well.
-  const runOne = async (): Promise<{ ops: number; ms: number }> => {
-    const t0 = performance.now();
-    let result: unknown = batch(size);
-    // Only await a real promise: awaiting a sync result would add a microtask turn per batch.
-    if (result instanceof Promise) result = await withTimeout(result, timeoutMs, size);
-    const ms = performance.now() - t0;
-    const ops = typeof result === 'number' ? result : size;
-    if (ms < minBatchMs && size < maxBatch) size = Math.min(maxBatch, size * 2);
-    return { ops, ms };
-  };
-
-  const warmupEnd = performance.now() + warmupMs;
-  do await runOne();
-  while (performance.now() < warmupEnd);
+  checkSeconds(options.seconds);
+  const meter = new Meter(batch, options);
+  await meter.runFor(warmupMsOf(options));
   options.afterWarmup?.();
+  const r = await meter.runFor(options.seconds * 1000);
+  return toThroughput(r.ops, r.elapsedMs, r.batches);
+}
 
-  let ops = 0;
-  let batches = 0;
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  let now = start;
-  while (now < end) {
-    const one = await runOne();
-    ops += one.ops;
-    batches++;
-    now = performance.now();
+export interface InterleavedOptions extends ThroughputOptions {
+  /** Each subject's `seconds` is split into this many slices, taken in turn (default 5). */
+  readonly slices?: number;
+}
+
+/**
+ * Measure several batch functions for `seconds` each, interleaved: every subject warms up, then
+ * they take turns in `slices` rounds. On a shared machine the load drifts over seconds; taking
+ * turns exposes every subject to the same drift, so the ratios between them stay meaningful
+ * even when the absolute numbers move.
+ *
+ * @example
+ * const r = await measureInterleaved({ queue: queueBatch, runtime: runtimeBatch }, { seconds: 1 });
+ * const ratio = r.runtime.perSecond / r.queue.perSecond;
+ */
+export async function measureInterleaved<K extends string>(
+  subjects: Readonly<Record<K, BatchFn>>,
+  options: InterleavedOptions,
+): Promise<Record<K, Throughput>> {
+  checkSeconds(options.seconds);
+  const slices = options.slices ?? 5;
+  if (!Number.isInteger(slices) || slices < 1) {
+    throw new RangeError(`slices must be a positive integer, got ${slices}`);
   }
-  const elapsedMs = now - start;
-  return { ops, elapsedMs, perSecond: ops / (elapsedMs / 1000), batches };
+  const keys = Object.keys(subjects) as K[];
+  const meters = keys.map((k) => new Meter(subjects[k], options));
+  const totals = keys.map(() => ({ ops: 0, elapsedMs: 0, batches: 0 }));
+  const warmupMs = warmupMsOf(options);
+  for (const meter of meters) await meter.runFor(warmupMs);
+  options.afterWarmup?.();
+  const sliceMs = (options.seconds * 1000) / slices;
+  for (let round = 0; round < slices; round++) {
+    for (let i = 0; i < meters.length; i++) {
+      const r = await meters[i]!.runFor(sliceMs);
+      const t = totals[i]!;
+      t.ops += r.ops;
+      t.elapsedMs += r.elapsedMs;
+      t.batches += r.batches;
+    }
+  }
+  const out = {} as Record<K, Throughput>;
+  keys.forEach((k, i) => {
+    const t = totals[i]!;
+    out[k] = toThroughput(t.ops, t.elapsedMs, t.batches);
+  });
+  return out;
 }
 
 /** Reject with BenchTimeoutError if `promise` has not settled within `ms`; the timer never holds the process. */

@@ -10,7 +10,7 @@ import { createXstatePingPong } from '../harness/baselines/xstate.js';
 import { LatencyRecorder } from '../harness/latency.js';
 import { compare, metric } from '../harness/result.js';
 import type { Metric, Scenario } from '../harness/scenario.js';
-import { measureThroughput } from '../harness/throughput.js';
+import { type BatchFn, measureInterleaved, measureThroughput } from '../harness/throughput.js';
 
 /** A ping-pong batch on a runtime: resolves the hops delivered once every pair reached its limit. */
 interface RuntimePingPong {
@@ -125,43 +125,47 @@ export const scenario: Scenario = {
     const pairs = settings.pairs as number;
     if (!Number.isInteger(pairs) || pairs < 1)
       throw new RangeError(`pairs must be a positive integer, got ${pairs}`);
-    const timer = { seconds };
-
-    log('plain queue loop');
-    const queue = await measureThroughput(createQueuePingPong(pairs), timer);
-    const qBase = { name: 'plain queue loop', value: queue.perSecond };
-
-    log('xstate v5 callback actors');
+    // All subjects live side by side and take turns (see measureInterleaved), so load drift on a
+    // shared machine hits baselines and runtime alike and the ratios stay comparable.
     const xcb = createXstatePingPong(pairs, 'callback');
-    const xstateCallback = await measureThroughput(xcb.batch, timer);
+    const xm = settings.xstateMachine === true ? createXstatePingPong(pairs, 'machine') : undefined;
+    const handler = runtimePingPong(pairs, 'handler');
+    const receiveLoop = runtimePingPong(pairs, 'receive-loop');
+    log(
+      `throughput: queue loop, xstate${xm ? ' (callback, machine)' : ''}, handler and receive-loop pairs, interleaved`,
+    );
+    const subjects: Record<string, BatchFn> = {
+      queue: createQueuePingPong(pairs),
+      xstateCallback: xcb.batch,
+      handler: handler.batch,
+      receiveLoop: receiveLoop.batch,
+    };
+    if (xm !== undefined) subjects.xstateMachine = xm.batch;
+    const t = await measureInterleaved(subjects, { seconds });
+    const rate = (subject: string): number => t[subject]!.perSecond;
     xcb.stop();
-    const xcbBase = { name: 'xstate v5 fromCallback', value: xstateCallback.perSecond };
+    xm?.stop();
+    await handler.close();
+    await receiveLoop.close();
 
-    let xmBase: { name: string; value: number } | undefined;
-    if (settings.xstateMachine === true) {
-      log('xstate v5 machine actors');
-      const xm = createXstatePingPong(pairs, 'machine');
-      const xstateMachine = await measureThroughput(xm.batch, timer);
-      xm.stop();
-      xmBase = { name: 'xstate v5 createMachine', value: xstateMachine.perSecond };
-    }
-
+    const qBase = { name: 'plain queue loop', value: rate('queue') };
+    const xcbBase = { name: 'xstate v5 fromCallback', value: rate('xstateCallback') };
+    const xmBase =
+      xm === undefined ? undefined : { name: 'xstate v5 createMachine', value: rate('xstateMachine') };
     const metrics: Metric[] = [
-      metric('plain queue loop', 'msgs/s', queue.perSecond),
-      metric('xstate v5 fromCallback', 'msgs/s', xstateCallback.perSecond),
+      metric(qBase.name, 'msgs/s', qBase.value),
+      metric(xcbBase.name, 'msgs/s', xcbBase.value),
     ];
-    if (xmBase !== undefined) metrics.push(metric('xstate v5 createMachine', 'msgs/s', xmBase.value));
-
-    for (const style of ['handler', 'receive-loop'] as const) {
-      log(`${style} pairs`);
-      const pp = runtimePingPong(pairs, style);
-      const t = await measureThroughput(pp.batch, timer);
-      await pp.close();
+    if (xmBase !== undefined) metrics.push(metric(xmBase.name, 'msgs/s', xmBase.value));
+    for (const [style, perSecond] of [
+      ['handler', rate('handler')],
+      ['receive-loop', rate('receiveLoop')],
+    ] as const) {
       const name = `${style} pingpong`;
-      metrics.push(compare(`${name} vs queue loop`, 'msgs/s', t.perSecond, qBase));
-      metrics.push(compare(`${name} vs xstate callback`, 'msgs/s', t.perSecond, xcbBase));
+      metrics.push(compare(`${name} vs queue loop`, 'msgs/s', perSecond, qBase));
+      metrics.push(compare(`${name} vs xstate callback`, 'msgs/s', perSecond, xcbBase));
       if (xmBase !== undefined)
-        metrics.push(compare(`${name} vs xstate machine`, 'msgs/s', t.perSecond, xmBase));
+        metrics.push(compare(`${name} vs xstate machine`, 'msgs/s', perSecond, xmBase));
     }
 
     if (settings.latency === true) {

@@ -11,7 +11,7 @@
 import { Runtime, silentLogger } from '../../runtime/index.js';
 import { compare, metric } from '../harness/result.js';
 import type { Metric, Scenario } from '../harness/scenario.js';
-import { measureThroughput } from '../harness/throughput.js';
+import { measureInterleaved } from '../harness/throughput.js';
 
 /** How a crashing child makes its error. */
 type MakeError = (child: number) => unknown;
@@ -126,12 +126,15 @@ export const scenario: Scenario = {
       ['fresh Error', freshError],
       ['pre-built Error', prebuiltError],
     ] as const) {
-      log(`plain try/catch re-create loop, ${label}`);
-      const plain = await measureThroughput(plainRestarts(makeError), { seconds });
-      log(`supervisor with ${children} crashing children, ${label}`);
+      log(`plain try/catch loop and supervisor with ${children} crashing children, ${label}, interleaved`);
       const loop = supervisedCrashLoop(children, makeError);
-      const t = await measureThroughput(loop.batch, { seconds });
+      const r = await measureInterleaved(
+        { plain: plainRestarts(makeError), supervised: loop.batch },
+        { seconds },
+      );
       await loop.close();
+      const plain = r.plain;
+      const t = r.supervised;
       // Every counted restart followed a crash the runtime reported: the loop measured what it says.
       if (loop.crashes() < t.ops) throw new Error(`saw ${loop.crashes()} crashes for ${t.ops} restarts`);
       const baseline = { name: `plain try/catch loop, ${label}`, value: plain.perSecond };

@@ -7,7 +7,7 @@ import { BenchTimeoutError } from '../../bench/harness/errors.js';
 import { forceGc, isGcAvailable } from '../../bench/harness/heap.js';
 import { LatencyRecorder } from '../../bench/harness/latency.js';
 import { buildResult, compare, fileDate, formatTable, metric } from '../../bench/harness/result.js';
-import { measureThroughput } from '../../bench/harness/throughput.js';
+import { measureInterleaved, measureThroughput } from '../../bench/harness/throughput.js';
 import { WactorError } from '../../runtime/errors.js';
 import { expectResultShape } from './result-shape.js';
 
@@ -46,6 +46,34 @@ describe('throughput timer', () => {
     });
     await expect(never).rejects.toBeInstanceOf(BenchTimeoutError);
     await expect(never).rejects.toMatchObject({ code: 'WACTOR_ERR_BENCH_TIMEOUT' });
+  });
+
+  it('interleaves several subjects in slices and measures each of them', async () => {
+    const calls: string[] = [];
+    let timed = 0;
+    const r = await measureInterleaved(
+      {
+        a: (n) => {
+          calls.push('a');
+          return n;
+        },
+        b: async (n) => {
+          calls.push('b');
+          await new Promise((resolve) => setImmediate(resolve));
+          return n;
+        },
+      },
+      { seconds: 0.03, warmupSeconds: 0, slices: 3, afterWarmup: () => (timed = calls.length) },
+    );
+    // After the warm-up the subjects take turns: a… b… a… b… a… b… (5 changes of subject).
+    const after = calls.slice(timed);
+    const changes = after.filter((c, i) => i > 0 && c !== after[i - 1]).length;
+    expect(after[0]).toBe('a');
+    expect(changes).toBe(5);
+    for (const t of [r.a, r.b]) {
+      expect(t.batches).toBeGreaterThanOrEqual(3);
+      expect(t.perSecond).toBeGreaterThan(0);
+    }
   });
 
   it('refuses a non-positive duration', async () => {
