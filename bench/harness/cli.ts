@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { WactorError } from '../../runtime/errors.js';
+import { WactorError } from '../../runtime/index.js';
 import { type DiscoveredScenarios, defaultScenariosDir, discoverScenarios } from './discover.js';
 import { BenchArgumentError, UnknownScenarioError } from './errors.js';
 import { formatTable, writeResult } from './result.js';

@@ -2,7 +2,7 @@
  * Errors of the benchmark harness. Each has a literal `code` (`WACTOR_ERR_BENCH_*`) and extends
  * {@link WactorError}; the runner turns the usage errors into exit code 2 with the message.
  */
-import { WactorError } from '../../runtime/errors.js';
+import { WactorError } from '../../runtime/index.js';
 
 /**
  * The command line names a scenario that was not discovered; the message lists the known ones.

@@ -8,7 +8,7 @@ import { forceGc, isGcAvailable } from '../../bench/harness/heap.js';
 import { LatencyRecorder } from '../../bench/harness/latency.js';
 import { buildResult, compare, fileDate, formatTable, metric } from '../../bench/harness/result.js';
 import { measureInterleaved, measureThroughput } from '../../bench/harness/throughput.js';
-import { WactorError } from '../../runtime/errors.js';
+import { WactorError } from '../../runtime/index.js';
 import { expectResultShape } from './result-shape.js';
 
 describe('throughput timer', () => {
