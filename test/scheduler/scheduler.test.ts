@@ -101,7 +101,9 @@ describe('Scheduler names, monitors and links across shards', () => {
     await eventually(() =>
       expect(c.inbox.some((m) => (m as { monitoring?: number }).monitoring === target)).toBe(true),
     );
-    sched.send(target, { cmd: 'exit', reason: 'bored' });
+    // The exit command goes through the watcher, so it rides the same ring as the monitor request
+    // (signals from different senders have no mutual order, here as in OTP).
+    sched.send(watcher, { cmd: 'echo', to: target, body: { cmd: 'exit', reason: 'bored' } });
     await eventually(() =>
       expect(c.inbox).toContainEqual({ type: 'down', pid: target, reason: 'bored', from: watcher }),
     );
@@ -136,7 +138,7 @@ describe('Scheduler names, monitors and links across shards', () => {
     await eventually(() =>
       expect(c.inbox.filter((m) => (m as { linked?: boolean }).linked === true).length).toBe(2),
     );
-    sched.send(doomed, { cmd: 'exit', reason: 'boom' });
+    sched.send(plain, { cmd: 'echo', to: doomed, body: { cmd: 'exit', reason: 'boom' } });
     await eventually(() =>
       expect(c.inbox).toContainEqual({ type: 'exit', pid: doomed, reason: 'boom', from: trapper }),
     );

@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../runtime/logger.js';
+import { shardOf } from '../../runtime/pid.js';
+import type { Pid } from '../../runtime/types.js';
+import { Scheduler } from '../../scheduler/scheduler.js';
+import { eventually } from '../helpers/eventually.js';
+import { AGENT, agent, collector } from './helpers.js';
+
+let s: Scheduler | undefined;
+afterEach(async () => {
+  await s?.destroy();
+  s = undefined;
+});
+
+/** Round-trip one message through `echoer` and wait for it. */
+async function roundTrip(
+  sched: Scheduler,
+  inbox: unknown[],
+  echoer: Pid,
+  to: Pid,
+  body: string,
+): Promise<void> {
+  sched.send(echoer, { cmd: 'echo', to, body });
+  await eventually(() => expect(inbox).toContain(body), { timeout: 5000 });
+}
+
+describe('Scheduler watchdog', () => {
+  it('ends a spinning handler with timeout, its shard-mates with killed, while other shards keep answering', async () => {
+    const sched = new Scheduler({ shards: 2, maxHandlerMs: 300, logger: silentLogger });
+    s = sched;
+    const c = collector(sched);
+    const oldSlot = sched.slots()[0];
+    const spinner = agent(sched, c.pid, { placement: { shard: 0 } });
+    const mate = agent(sched, c.pid, { placement: { shard: 0 } });
+    const bystander = agent(sched, c.pid, { placement: { shard: 1 } });
+    const refSpinner = sched.monitor(c.pid, spinner);
+    const refMate = sched.monitor(c.pid, mate);
+    await roundTrip(sched, c.inbox, bystander, c.pid, 'before');
+    sched.send(spinner, { cmd: 'spin' });
+    // The bystander on shard 1 answers while shard 0 is stuck.
+    await roundTrip(sched, c.inbox, bystander, c.pid, 'during');
+    await eventually(() => {
+      expect(c.inbox).toContainEqual({ type: 'down', ref: refSpinner, pid: spinner, reason: 'timeout' });
+      expect(c.inbox).toContainEqual({ type: 'down', ref: refMate, pid: mate, reason: 'killed' });
+    });
+    await roundTrip(sched, c.inbox, bystander, c.pid, 'after');
+    // Shard 0 is back with a fresh pid slot and accepts new processes.
+    expect(sched.slots()[0]).not.toBe(oldSlot);
+    expect(sched.send(spinner, 'anyone?')).toBe(false);
+    const fresh = agent(sched, c.pid, { placement: { shard: 0 } });
+    expect(shardOf(fresh)).toBe(sched.slots()[0]);
+    await roundTrip(sched, c.inbox, fresh, c.pid, 'fresh');
+  });
+
+  it('a supervisor on the main thread restarts a child whose shard the watchdog replaced', async () => {
+    const sched = new Scheduler({ shards: 2, maxHandlerMs: 300, logger: silentLogger });
+    s = sched;
+    const c = collector(sched);
+    const started: Pid[] = [];
+    sched.supervise({
+      strategy: 'one_for_one',
+      children: [
+        {
+          id: 'spinner',
+          start: (node: Scheduler) => {
+            const pid = node.spawn({ module: AGENT }, { placement: { shard: 0 } });
+            node.send(pid, { cmd: 'report', to: c.pid });
+            started.push(pid);
+            return pid;
+          },
+        },
+      ],
+    });
+    expect(started.length).toBe(1);
+    sched.send(started[0] as Pid, { cmd: 'spin' });
+    await eventually(() => expect(started.length).toBe(2));
+    const restarted = started[1] as Pid;
+    expect(shardOf(restarted)).toBe(sched.slots()[0]);
+    await roundTrip(sched, c.inbox, restarted, c.pid, 'restarted');
+  });
+
+  it('a worker that dies is handled like a runaway: culprit crashed, shard-mates killed, shard replaced', async () => {
+    const sched = new Scheduler({ shards: 2, logger: silentLogger });
+    s = sched;
+    const c = collector(sched);
+    const culprit = agent(sched, c.pid, { placement: { shard: 1 } });
+    const mate = agent(sched, c.pid, { placement: { shard: 1 } });
+    const other = agent(sched, c.pid, { placement: { shard: 0 } });
+    const r1 = sched.monitor(c.pid, culprit);
+    const r2 = sched.monitor(c.pid, mate);
+    const oldSlot = sched.slots()[1];
+    sched.send(culprit, { cmd: 'die' });
+    await eventually(() => {
+      expect(c.inbox).toContainEqual({ type: 'down', ref: r1, pid: culprit, reason: 'crashed' });
+      expect(c.inbox).toContainEqual({ type: 'down', ref: r2, pid: mate, reason: 'killed' });
+    });
+    expect(sched.slots()[1]).not.toBe(oldSlot);
+    await roundTrip(sched, c.inbox, other, c.pid, 'still here');
+  });
+});
