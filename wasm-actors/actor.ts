@@ -5,6 +5,7 @@
 import type { Context, ExitReason, HandlerBehaviour, Pid, TimerRef } from '../runtime/types.js';
 import { SIGNAL_DOWN, SIGNAL_EXIT } from './abi.js';
 import { POISON, type WasmInstance } from './instance.js';
+import { LocalBytes } from './local-bytes.js';
 import { encodeOther, errorDetail, isDown, isExit, isRequest, toBytes } from './messages.js';
 import type { WasmModule } from './module.js';
 
@@ -50,7 +51,10 @@ export class WasmActor implements HandlerBehaviour {
   receive(msg: unknown, ctx: Context): void {
     const inst = this.inst;
     if (inst.dead !== undefined) throw inst.poisonFor(this);
-    if (msg instanceof Uint8Array) {
+    if (msg instanceof LocalBytes) {
+      this.replyTo = 0;
+      inst.receiveLocal(this, ctx, msg);
+    } else if (msg instanceof Uint8Array) {
       this.replyTo = 0;
       inst.receive(this, ctx, msg);
     } else if (typeof msg === 'string') {

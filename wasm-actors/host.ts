@@ -256,6 +256,11 @@ export class WasmHost {
     actor.inst.stop(actor, reason);
   }
 
+  /** True if `pid` is a live Wasm actor of this host (the local fast path may be used). */
+  isLocal(pid: Pid): boolean {
+    return this.#actors.has(pid);
+  }
+
   countDenied(mod: WasmModule, cap: Capability): void {
     this.#deniedTotal++;
     this.#denied[cap] = (this.#denied[cap] ?? 0) + 1;

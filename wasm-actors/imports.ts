@@ -27,6 +27,7 @@ import type { WasmActor } from './actor.js';
 import { maySpawn } from './capabilities.js';
 import { GuestFault } from './errors.js';
 import type { WasmInstance } from './instance.js';
+import { giveBack, LOCAL_MAX, takeLocal } from './local-bytes.js';
 import type { WasmImports } from './wasm-types.js';
 
 const strict = new TextDecoder('utf-8', { fatal: true });
@@ -76,6 +77,21 @@ export function createImports(inst: WasmInstance): WasmImports {
     if (node.send(pid, msg)) return OK;
     return node.isAlive(pid) ? REFUSED : NOPROC;
   };
+  let lastLocal = 0;
+  /** Send guest bytes: pooled to a Wasm actor of this host, else as a fresh Uint8Array. */
+  const sendBytes = (pid: number, ptr: number, len: number, what: string): number => {
+    const u8 = inst.check(ptr, len, what);
+    if (len > host.maxMessageBytes) return TOO_LARGE;
+    // `lastLocal` caches the last pid found to be a Wasm actor of this host. Pids are never
+    // reused, so the cache cannot go wrong: once that actor is gone, `node.send` just fails.
+    if (len <= LOCAL_MAX && (pid === lastLocal || (host.isLocal(pid) && (lastLocal = pid) > 0))) {
+      const m = takeLocal(u8, ptr, len);
+      if (node.send(pid, m)) return OK;
+      giveBack(m);
+      return node.isAlive(pid) ? REFUSED : NOPROC;
+    }
+    return deliver(pid, u8.slice(ptr, ptr + len));
+  };
   /** An AssemblyScript string (UTF-16, byte length in the header word before it). */
   const asString = (ptr: number): string => {
     ptr >>>= 0;
@@ -89,10 +105,8 @@ export function createImports(inst: WasmInstance): WasmImports {
     self: (): number => cur('self').pid,
 
     send(pid: number, ptr: number, len: number): number {
-      cur('send');
-      const bytes = copy(ptr, len, 'send');
-      if (len > host.maxMessageBytes) return TOO_LARGE;
-      return deliver(pid, bytes);
+      if (inst.cur === undefined) cur('send');
+      return sendBytes(pid, ptr >>> 0, len, 'send');
     },
 
     send_named(namePtr: number, nameLen: number, ptr: number, len: number): number {
@@ -114,10 +128,12 @@ export function createImports(inst: WasmInstance): WasmImports {
 
     reply(ptr: number, len: number): number {
       const a = cur('reply');
-      const bytes = copy(ptr, len, 'reply');
-      if (a.replyTo === 0) return NO_REQUEST;
-      if (len > host.maxMessageBytes) return TOO_LARGE;
-      return deliver(a.replyTo, bytes);
+      ptr >>>= 0;
+      if (a.replyTo === 0) {
+        inst.check(ptr, len, 'reply');
+        return NO_REQUEST;
+      }
+      return sendBytes(a.replyTo, ptr, len, 'reply');
     },
 
     sender: (): number => cur('sender').replyTo,

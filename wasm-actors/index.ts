@@ -28,6 +28,7 @@ export {
   WasmTrapError,
   WasmUnknownModuleError,
 } from './errors.js';
+export { EXAMPLE_GUESTS, type ExampleGuest, exampleGuestBytes, exampleGuestPath } from './examples.js';
 export {
   type HostNode,
   WasmHost,

@@ -17,6 +17,7 @@ import type { Context } from '../runtime/types.js';
 import { PAGE_BYTES, REQUIRED_EXPORTS } from './abi.js';
 import type { WasmActor } from './actor.js';
 import { GuestFault, WasmTrapError } from './errors.js';
+import { drainLocal, type LocalBytes } from './local-bytes.js';
 import type { WasmModule } from './module.js';
 import { type WasmImports, type WasmMemory, wasm } from './wasm-types.js';
 
@@ -189,6 +190,33 @@ export class WasmInstance {
     this.depth = 1;
     try {
       this.#ex!.wactor_receive(actor.slot, this.#put(bytes));
+    } catch (err) {
+      throw this.#fault(err, actor);
+    } finally {
+      this.depth = 0;
+      this.cur = undefined;
+      this.ctx = undefined;
+      if (this.#pendingStops.length > 0) this.#flushStops();
+    }
+  }
+
+  /** `receive` for a pooled same-host message (see local-bytes.ts). */
+  receiveLocal(actor: WasmActor, ctx: Context, m: LocalBytes): void {
+    if (this.depth !== 0) {
+      // Nested (rare): take the general path with a copy.
+      this.receive(actor, ctx, m.bytes.slice(0, m.len));
+      return;
+    }
+    this.cur = actor;
+    this.ctx = ctx;
+    this.depth = 1;
+    try {
+      const len = m.len;
+      if (len > this.#inboxCap) this.#setInbox(this.#ex!.wactor_inbox(len), len);
+      let u8 = this.u8;
+      if (this.#inboxPtr + len > u8.length) u8 = this.refresh();
+      drainLocal(m, u8, this.#inboxPtr);
+      this.#ex!.wactor_receive(actor.slot, len);
     } catch (err) {
       throw this.#fault(err, actor);
     } finally {

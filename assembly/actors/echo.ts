@@ -1,10 +1,15 @@
 // echo: replies to every request with the same bytes; plain messages are forwarded back to the
-// pid in their first 8 bytes (f64) if they are at least 8 bytes long, else dropped.
-import { Actor, defineActor, Message } from '../sdk';
+// pid in their first 8 bytes (f64) if they are at least 8 bytes long, else dropped. Spawned with
+// the arguments "exit", it exits in init (for spawn-churn benchmarks).
+import { Actor, defineActor, exit, Message } from '../sdk';
 
 export * from '../sdk/exports';
 
 class Echo extends Actor {
+  init(args: Message): void {
+    if (args.is('exit')) exit('normal');
+  }
+
   receive(msg: Message): void {
     const from = msg.sender;
     if (from != 0) {
