@@ -6,7 +6,7 @@
  * than maps keep frames small and make validation a matter of checking positions.
  *
  * @example
- * const hello: HelloFrame = [FrameType.Hello, PROTOCOL_VERSION, 'alpha', '127.0.0.1', 4100, []];
+ * const hello: HelloFrame = [FrameType.Hello, PROTOCOL_VERSION, 'alpha', 7, '127.0.0.1', 4100, []];
  * validateFrame(hello); // returns it, or throws a FrameError naming what is wrong
  */
 import { MalformedFrameError, UnknownFrameError } from './errors.js';
@@ -41,19 +41,33 @@ export type FrameTypeNumber = (typeof FrameType)[keyof typeof FrameType];
 /** A peer a node knows, as `[name, host, port]` (what a joining node dials to complete the mesh). */
 export type PeerAddress = [name: string, host: string, port: number];
 
-/** Dialer → acceptor, first frame on the control stream. */
+/**
+ * Dialer → acceptor, first frame on the control stream. `incarnation` is random per node start,
+ * so a restarted node is told apart from a second connection of the same run.
+ */
 export type HelloFrame = [
   t: 1,
   version: number,
   name: string,
+  incarnation: number,
   host: string,
   port: number,
   peers: PeerAddress[],
 ];
 /** Acceptor → dialer: the link is accepted (only now does the dialer consider it up). */
-export type WelcomeFrame = [t: 2, name: string, host: string, port: number, peers: PeerAddress[]];
-/** Acceptor → dialer: the link is refused; the reason is logged on both sides. */
-export type RejectFrame = [t: 3, reason: string];
+export type WelcomeFrame = [
+  t: 2,
+  name: string,
+  incarnation: number,
+  host: string,
+  port: number,
+  peers: PeerAddress[],
+];
+/**
+ * Acceptor → dialer: the link is refused; the reason is logged on both sides. `name` is the
+ * refusing node's own name (a dialer refused as a duplicate uses it to find the existing link).
+ */
+export type RejectFrame = [t: 3, reason: string, name: string];
 /** Either way, every heartbeat interval. */
 export type HeartbeatFrame = [t: 4, seq: number];
 /** An RPC request; `id` is unique per link and direction. */
@@ -154,21 +168,27 @@ export function validateFrame(value: unknown): Frame {
   const t = f[0];
   switch (t) {
     case FrameType.Hello:
-      arity(f, 6, t);
+      arity(f, 7, t);
       int(f, 1, t, 'version');
       str(f, 2, t, 'name');
+      int(f, 3, t, 'incarnation');
+      str(f, 4, t, 'host');
+      int(f, 5, t, 'port');
+      peers(f, 6, t);
+      break;
+    case FrameType.Welcome:
+      arity(f, 6, t);
+      str(f, 1, t, 'name');
+      int(f, 2, t, 'incarnation');
       str(f, 3, t, 'host');
       int(f, 4, t, 'port');
       peers(f, 5, t);
       break;
-    case FrameType.Welcome:
-      arity(f, 5, t);
-      str(f, 1, t, 'name');
-      str(f, 2, t, 'host');
-      int(f, 3, t, 'port');
-      peers(f, 4, t);
-      break;
     case FrameType.Reject:
+      arity(f, 3, t);
+      str(f, 1, t, 'reason');
+      str(f, 2, t, 'name');
+      break;
     case FrameType.Bye:
       arity(f, 2, t);
       str(f, 1, t, 'reason');

@@ -21,6 +21,7 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
     fc.constant(FrameType.Hello),
     fc.nat(5),
     name,
+    uint,
     name,
     fc.nat(65535),
     fc.array(fc.tuple(name, name, fc.nat(65535)), { maxLength: 3 }),
