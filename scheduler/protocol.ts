@@ -28,10 +28,16 @@ const packr = new Packr({ useRecords: false, moreTypes: false });
 const scratch = new Float64Array(1);
 const scratchBytes = new Uint8Array(scratch.buffer);
 
-/** What a thread is asked to spawn: a JS actor module (default export: a Behaviour). */
+/**
+ * What a thread is asked to spawn: a JS actor module (an ESM file URL whose default export is a
+ * Behaviour), or a Wasm module (a `.wasm` file URL run by the wasm-actors host) with its spawn
+ * arguments and hosting mode.
+ */
 export interface ModuleSpawn {
-  /** A file URL or absolute path of an ESM module. */
   readonly module: string;
+  readonly kind?: 'js' | 'wasm';
+  readonly args?: Uint8Array | string;
+  readonly mode?: 'isolated' | 'shared';
   readonly options?: SpawnOptions;
 }
 

@@ -91,6 +91,16 @@ export interface ActorModule {
   readonly module: string | URL;
 }
 
+/**
+ * A Wasm actor to spawn on a shard: a `.wasm` file run by the wasm-actors host of that shard
+ * (loaded once per shard and hosting mode), with the guest's spawn arguments.
+ */
+export interface WasmActorModule {
+  readonly wasm: string | URL;
+  readonly args?: Uint8Array | string;
+  readonly mode?: 'isolated' | 'shared';
+}
+
 interface ShardSlot {
   worker: Worker;
   slot: number;
@@ -118,8 +128,13 @@ function checkInt(value: unknown, what: string, min: number, max = Number.MAX_SA
   return value;
 }
 
-function isModule(target: unknown): target is ActorModule {
-  return target !== null && typeof target === 'object' && 'module' in target && !('receive' in target);
+function isModule(target: unknown): target is ActorModule | WasmActorModule {
+  return (
+    target !== null &&
+    typeof target === 'object' &&
+    ('module' in target || 'wasm' in target) &&
+    !('receive' in target)
+  );
 }
 
 export class Scheduler implements LocalNode {
@@ -333,7 +348,7 @@ export class Scheduler implements LocalNode {
    * @example
    * const pid = scheduler.spawn({ module: '/abs/path/echo.js' }, { placement: 'least-loaded' });
    */
-  spawn(target: Behaviour | ActorModule, options?: SchedulerSpawnOptions): Pid {
+  spawn(target: Behaviour | ActorModule | WasmActorModule, options?: SchedulerSpawnOptions): Pid {
     if (this.#closed) throw new ClosedError('spawn: the scheduler is closed');
     if (!isModule(target)) {
       if (options?.placement !== undefined) {
@@ -372,7 +387,10 @@ export class Scheduler implements LocalNode {
    * Like {@link spawn} but never blocks: resolves the pid once the shard has started the process.
    * @example const pid = await scheduler.spawnAsync({ module: url }, { placement: { shard: 1 } });
    */
-  async spawnAsync(target: Behaviour | ActorModule, options?: SchedulerSpawnOptions): Promise<Pid> {
+  async spawnAsync(
+    target: Behaviour | ActorModule | WasmActorModule,
+    options?: SchedulerSpawnOptions,
+  ): Promise<Pid> {
     if (!isModule(target)) return this.spawn(target, options);
     if (this.#closed) throw new ClosedError('spawnAsync: the scheduler is closed');
     const { thread, spec } = this.#prepare(target, options);
@@ -391,15 +409,26 @@ export class Scheduler implements LocalNode {
   }
 
   #prepare(
-    target: ActorModule,
+    target: ActorModule | WasmActorModule,
     options: SchedulerSpawnOptions | undefined,
   ): { thread: number; spec: ModuleSpawn } {
-    const module = resolveModule(target.module);
+    const wasm = 'wasm' in target ? target : undefined;
+    const module = wasm
+      ? resolveModule(wasm.wasm, 'spec.wasm')
+      : resolveModule((target as ActorModule).module);
     const thread = this.#placer.choose(options?.placement, this.#threadOfPid);
     const { placement: _p, ...rest } = options ?? {};
     if (rest.linkTo !== undefined)
       throw new SpawnError('spawn: options.linkTo is not supported for modules; link after spawning');
-    return { thread, spec: Object.keys(rest).length === 0 ? { module } : { module, options: rest } };
+    const base: ModuleSpawn = wasm
+      ? {
+          module,
+          kind: 'wasm',
+          ...(wasm.args === undefined ? {} : { args: wasm.args }),
+          ...(wasm.mode === undefined ? {} : { mode: wasm.mode }),
+        }
+      : { module };
+    return { thread, spec: Object.keys(rest).length === 0 ? base : { ...base, options: rest } };
   }
 
   #track(pid: Pid): Pid {

@@ -7,11 +7,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../runtime/errors.js';
 import { silentLogger } from '../runtime/logger.js';
 import { Runtime } from '../runtime/runtime.js';
-import type { Behaviour } from '../runtime/types.js';
+import type { Behaviour, Pid } from '../runtime/types.js';
 import { SpawnError } from './errors.js';
 import { Mesh } from './mesh.js';
 import { loadBehaviour } from './module-loader.js';
 import type { Control } from './protocol.js';
+import { ShardHostNode } from './shard-host-node.js';
 import { ShardNode } from './shard-node.js';
 import { SharedRegistry } from './shared-registry.js';
 import { SpawnReplyCell } from './spawn-reply.js';
@@ -57,8 +58,40 @@ function load(module: string): Promise<Behaviour> {
   return p;
 }
 
+type WasmHostType = import('../wasm-actors/host.js').WasmHost;
+let wasmHost: Promise<WasmHostType> | undefined;
+const wasmModules = new Map<string, Promise<string>>();
+
+/** Load a `.wasm` module into this shard's Wasm host (created on first use); resolves its name. */
+function loadWasm(url: string, mode: 'isolated' | 'shared' | undefined): Promise<string> {
+  const name = `${url}#${mode ?? 'isolated'}`;
+  let p = wasmModules.get(name);
+  if (p === undefined) {
+    wasmHost ??= import('../wasm-actors/host.js').then(
+      ({ WasmHost }) => new WasmHost(new ShardHostNode(shard), data.quiet ? { logger: silentLogger } : {}),
+    );
+    p = wasmHost.then(async (host) => {
+      await host.load(name, new URL(url), mode === undefined ? {} : { mode });
+      return name;
+    });
+    wasmModules.set(name, p);
+    p.catch(() => wasmModules.delete(name));
+  }
+  return p;
+}
+
+function spawnSpec(spec: Extract<Control, { t: 'spawn' }>['spec']): Promise<Pid> {
+  if (spec.kind === 'wasm') {
+    return loadWasm(spec.module, spec.mode).then(async (name) =>
+      (await (wasmHost as Promise<WasmHostType>)).spawn(name, spec.args, spec.options),
+    );
+  }
+  return load(spec.module).then((behaviour) => shard.spawnLocal(behaviour, spec.options));
+}
+
 shard.onLoad = (module) => {
-  load(module).catch(() => {});
+  if (module.endsWith('.wasm')) loadWasm(module, undefined).catch(() => {});
+  else load(module).catch(() => {});
 };
 
 shard.onSpawn = (c: Extract<Control, { t: 'spawn' }>) => {
@@ -76,15 +109,15 @@ shard.onSpawn = (c: Extract<Control, { t: 'spawn' }>) => {
         : { t: 'spawned', id: c.id, error: wire },
     );
   };
-  load(c.spec.module).then(
-    (behaviour) => {
-      try {
-        answer(shard.spawnLocal(behaviour, c.spec.options), undefined);
-      } catch (err) {
-        answer(undefined, new SpawnError(`spawn of ${c.spec.module} failed: ${String(err)}`, { cause: err }));
-      }
-    },
-    (err: unknown) => answer(undefined, err),
+  spawnSpec(c.spec).then(
+    (pid) => answer(pid, undefined),
+    (err: unknown) =>
+      answer(
+        undefined,
+        err instanceof Error && 'code' in err
+          ? err
+          : new SpawnError(`spawn of ${c.spec.module} failed: ${String(err)}`, { cause: err }),
+      ),
   );
 };
 
