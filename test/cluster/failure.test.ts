@@ -1,0 +1,136 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterNode } from '../../cluster/cluster-node.js';
+import { Identity } from '../../cluster/identity.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { eventually } from '../helpers/eventually.js';
+import { bytes, collector, Nodes, text } from './helpers.js';
+
+const FIXTURE = join(import.meta.dirname, 'fixtures', 'child-node.mjs');
+const DIST = join(import.meta.dirname, '..', '..', 'dist', 'cluster', 'index.js');
+// The bound under test: no heartbeat for `maxSilence` ms means nodedown, whatever phi says.
+const detector = { heartbeatInterval: 100, acceptablePause: 600, maxSilence: 2000 };
+const BOUND = detector.maxSilence;
+
+let identity: Identity;
+beforeAll(async () => {
+  if (!existsSync(DIST)) throw new Error('failure tests load dist/: run `npm run build:ts` first');
+  identity = await Identity.generate();
+});
+
+const nodes = new Nodes();
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await nodes.closeAll();
+});
+
+async function startChild(name: string, hub: ClusterNode): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [FIXTURE], {
+    env: {
+      ...process.env,
+      WACTOR_CHILD: JSON.stringify({
+        name,
+        identity: identity.toPem(),
+        seeds: [`127.0.0.1:${hub.port}`],
+        failureDetector: detector,
+      }),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`child ${name} exited early with ${code}`)));
+  });
+  return child;
+}
+
+async function hubWithInbox() {
+  const hub = await nodes.start('hub', identity, { failureDetector: detector });
+  const inbox = collector(hub.runtime as Runtime);
+  hub.registerGlobal('hub-inbox', inbox.pid);
+  const ups: string[] = [];
+  const downs: { node: string; reason: string }[] = [];
+  hub.on('nodeup', (e) => ups.push(e.node));
+  hub.on('nodedown', (e) => downs.push(e));
+  /** A round trip hub → child's echo → hub, through both sides' global registries. */
+  const roundTrip = async (child: string, msg: string) => {
+    await eventually(() => expect(hub.whereisGlobal(`svc-${child}`)).toBe(child));
+    await hub.sendGlobal(`svc-${child}`, bytes(msg));
+    await eventually(() => expect(inbox.got.map(text)).toContain(msg));
+  };
+  return { hub, ups, downs, roundTrip };
+}
+
+describe('failure detection with child-process nodes', () => {
+  it('reports nodedown and prunes a SIGKILLed node, then nodeup and re-sync when it restarts', async () => {
+    const { hub, ups, downs, roundTrip } = await hubWithInbox();
+    const child = await startChild('worker', hub);
+    await roundTrip('worker', 'before');
+    child.kill('SIGKILL');
+    await eventually(() => expect(downs.map((d) => d.node)).toEqual(['worker']), { timeout: BOUND + 3000 });
+    expect(hub.whereisGlobal('svc-worker')).toBeUndefined();
+    expect(hub.peers()).toEqual([]);
+    await startChild('worker', hub);
+    await eventually(() => expect(ups).toEqual(['worker', 'worker']));
+    await roundTrip('worker', 'after');
+  });
+
+  it('declares a frozen (SIGSTOPped) node down through the failure detector within the bound', async () => {
+    const { hub, downs, roundTrip } = await hubWithInbox();
+    const child = await startChild('frozen', hub);
+    await roundTrip('frozen', 'hello');
+    // The TCP connection stays open: only missing heartbeats can reveal the failure.
+    child.kill('SIGSTOP');
+    try {
+      await eventually(() => expect(downs.map((d) => d.node)).toEqual(['frozen']), { timeout: BOUND + 3000 });
+      expect(downs[0]!.reason).toMatch(/no heartbeat for \d+ ms/);
+      expect(hub.whereisGlobal('svc-frozen')).toBeUndefined();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('raises no false nodedown while either event loop is busy for a few hundred ms', async () => {
+    const { hub, downs, roundTrip } = await hubWithInbox();
+    await startChild('busy', hub);
+    await roundTrip('busy', 'warm-up');
+    // The child blocks its loop for 400 ms before echoing.
+    await roundTrip('busy', 'busy:400');
+    // Now block ours.
+    const until = Date.now() + 400;
+    while (Date.now() < until) {
+      // busy
+    }
+    await roundTrip('busy', 'after-our-busy');
+    expect(downs).toEqual([]);
+    expect(hub.peers()).toEqual(['busy']);
+  });
+});
+
+describe('reconnection', () => {
+  it('reconnects with backoff to a seed that comes back on its address, and re-syncs', async () => {
+    const beta1 = await nodes.start('beta', identity);
+    const port = beta1.port;
+    const alpha = await nodes.start('alpha', identity, {
+      seeds: [`127.0.0.1:${port}`],
+      reconnect: { initialDelay: 20, maxDelay: 200 },
+    });
+    const ups: string[] = [];
+    alpha.on('nodeup', (e) => ups.push(e.node));
+    expect(alpha.peers()).toEqual(['beta']);
+    await beta1.close();
+    await eventually(() => expect(alpha.peers()).toEqual([]));
+    const beta2 = await nodes.start('beta', identity, { port });
+    beta2.registerGlobal('svc', collector(beta2.runtime as Runtime).pid);
+    await eventually(() => expect(ups).toEqual(['beta']));
+    await eventually(() => expect(alpha.whereisGlobal('svc')).toBe('beta'));
+  });
+});
