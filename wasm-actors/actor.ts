@@ -22,7 +22,7 @@ export class WasmActor implements HandlerBehaviour {
   slot = 0;
   pid: Pid = 0;
   /** Spawn arguments, dropped once `init` has passed them in. */
-  args: Uint8Array | undefined;
+  args: Uint8Array | string | undefined;
   /** `wactor_init` ran: the guest knows this actor (so `wactor_stop` must run). */
   started = false;
   ended = false;
@@ -32,7 +32,7 @@ export class WasmActor implements HandlerBehaviour {
   exitReason: string | undefined = undefined;
   timers: Map<number, PendingTimer> | undefined = undefined;
 
-  constructor(module: WasmModule, inst: WasmInstance, args: Uint8Array | undefined) {
+  constructor(module: WasmModule, inst: WasmInstance, args: Uint8Array | string | undefined) {
     this.module = module;
     this.inst = inst;
     this.args = args;

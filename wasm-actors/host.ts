@@ -15,7 +15,6 @@ import type { Capability } from './abi.js';
 import type { WasmActor } from './actor.js';
 import { readModuleShape } from './binary.js';
 import { WasmInvalidModuleError, WasmModuleExistsError, WasmUnknownModuleError } from './errors.js';
-import { toBytes } from './messages.js';
 import { type LoadOptions, WasmModule, type WasmModuleStats } from './module.js';
 import { type WasmCompiledModule, wasm } from './wasm-types.js';
 
@@ -233,7 +232,7 @@ export class WasmHost {
         `spawn('${name}'): args must be a Uint8Array or a string, got ${describe(args)}`,
       );
     }
-    const actor = mod.newActor(args === undefined ? undefined : toBytes(args));
+    const actor = mod.newActor(args);
     let pid: Pid;
     try {
       pid = this.node.spawn(actor, options === undefined ? { label: name } : { label: name, ...options });
@@ -275,7 +274,7 @@ export class WasmHost {
   stats(): WasmHostStats {
     const modules: Record<string, WasmModuleStats> = {};
     for (const [name, mod] of this.#modules)
-      modules[name] = { ...mod.stats, denied: { ...mod.stats.denied } };
+      modules[name] = { ...mod.stats, memoryBytes: mod.memoryBytes(), denied: { ...mod.stats.denied } };
     return {
       modules,
       denied: { total: this.#deniedTotal, byCapability: { ...this.#denied } },

@@ -37,6 +37,18 @@ const MAX_NAME_BYTES = 255;
 const MAX_RANDOM_BYTES = 65536;
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
+/** Short ASCII text decoded without TextDecoder's fixed cost; undefined if not short ASCII. */
+function asciiText(u8: Uint8Array, ptr: number, len: number): string | undefined {
+  if (len > 64) return undefined;
+  let s = '';
+  for (let i = 0; i < len; i++) {
+    const c = u8[ptr + i]!;
+    if (c > 0x7f) return undefined;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 export function createImports(inst: WasmInstance): WasmImports {
   const module = inst.module;
   const host = module.host;
@@ -62,6 +74,8 @@ export function createImports(inst: WasmInstance): WasmImports {
     ptr >>>= 0;
     const u8 = inst.check(ptr, len, what);
     if (len === 0 || len > MAX_NAME_BYTES) return undefined;
+    const ascii = asciiText(u8, ptr, len);
+    if (ascii !== undefined) return ascii;
     try {
       return strict.decode(u8.subarray(ptr, ptr + len));
     } catch {
@@ -70,7 +84,8 @@ export function createImports(inst: WasmInstance): WasmImports {
   };
   const text = (ptr: number, len: number, what: string): string => {
     ptr >>>= 0;
-    return lenient.decode(inst.check(ptr, len, what).subarray(ptr, ptr + len));
+    const u8 = inst.check(ptr, len, what);
+    return asciiText(u8, ptr, len) ?? lenient.decode(u8.subarray(ptr, ptr + len));
   };
   const deliver = (pid: number, msg: unknown): number => {
     if (!isPid(pid)) return BADARG;

@@ -112,6 +112,33 @@ export class WasmInstance {
     this.#inboxCap = min;
   }
 
+  /**
+   * Write a string into the inbox as UTF-8; returns the byte length. Short ASCII strings (spawn
+   * arguments, exit reasons) are written char by char: TextEncoder's per-call cost would
+   * otherwise dominate spawn/exit churn.
+   */
+  #putText(s: string): number {
+    const n = s.length;
+    if (n <= 256) {
+      let ascii = true;
+      for (let i = 0; i < n; i++) {
+        if (s.charCodeAt(i) > 0x7f) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        if (n > this.#inboxCap) this.#setInbox(this.#ex!.wactor_inbox(n), n);
+        let u8 = this.u8;
+        if (this.#inboxPtr + n > u8.length) u8 = this.refresh();
+        const at = this.#inboxPtr;
+        for (let i = 0; i < n; i++) u8[at + i] = s.charCodeAt(i);
+        return n;
+      }
+    }
+    return this.#put(encoder.encode(s));
+  }
+
   /** Copy `bytes` into the inbox (growing it through the guest if needed); returns the length. */
   #put(bytes: Uint8Array): number {
     const len = bytes.length;
@@ -139,18 +166,26 @@ export class WasmInstance {
 
   // ---- guest calls ----------------------------------------------------------------------------
 
-  #enter(actor: WasmActor, ctx: Context | undefined): [WasmActor | undefined, Context | undefined] {
-    const saved: [WasmActor | undefined, Context | undefined] = [this.cur, this.ctx];
+  /**
+   * Make `actor` current for a guest call. Returns what was current before, or `undefined` when
+   * nothing was (the common case, so no allocation): pass it back to {@link #leave}.
+   */
+  #enter(
+    actor: WasmActor,
+    ctx: Context | undefined,
+  ): [WasmActor | undefined, Context | undefined] | undefined {
+    const saved: [WasmActor | undefined, Context | undefined] | undefined =
+      this.depth === 0 ? undefined : [this.cur, this.ctx];
     this.cur = actor;
     this.ctx = ctx;
     this.depth++;
     return saved;
   }
 
-  #leave(saved: [WasmActor | undefined, Context | undefined]): void {
+  #leave(saved: [WasmActor | undefined, Context | undefined] | undefined): void {
     this.depth--;
-    this.cur = saved[0];
-    this.ctx = saved[1];
+    this.cur = saved?.[0];
+    this.ctx = saved?.[1];
     if (this.depth === 0 && this.#pendingStops.length > 0) this.#flushStops();
   }
 
@@ -160,10 +195,10 @@ export class WasmInstance {
     for (const [actor, reason] of stops) this.stop(actor, reason);
   }
 
-  init(actor: WasmActor, ctx: Context, args: Uint8Array | undefined): void {
+  init(actor: WasmActor, ctx: Context, args: Uint8Array | string | undefined): void {
     const saved = this.#enter(actor, ctx);
     try {
-      const len = this.#put(args ?? EMPTY);
+      const len = typeof args === 'string' ? this.#putText(args) : this.#put(args ?? EMPTY);
       this.#ex!.wactor_init(actor.slot, len);
     } catch (err) {
       throw this.#fault(err, actor);
@@ -269,7 +304,7 @@ export class WasmInstance {
     if (actor.started) {
       const saved = this.#enter(actor, undefined);
       try {
-        const len = this.#put(encoder.encode(reason));
+        const len = this.#putText(reason);
         this.#ex!.wactor_stop(actor.slot, len);
       } catch (err) {
         const trap = this.#fault(err, actor);

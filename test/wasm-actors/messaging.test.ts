@@ -95,6 +95,27 @@ describe.each<HostingMode>(['isolated', 'shared'])('guest messaging (%s mode)', 
   });
 });
 
+describe('guest to guest on one host', () => {
+  it('bytes of every size arrive intact through the pooled fast path and the plain path', async () => {
+    setup();
+    host.loadSync('echo', guestBytes('echo'), { mode: 'shared' });
+    const a = host.spawn('echo');
+    const b = host.spawn('echo');
+    const c = collector(rt);
+    // a replies to b (guest → guest); b forwards to the pid in the first 8 bytes (the collector).
+    const sizes = [8, 12, 64, 65, 255, 256, 257, 5000];
+    const sent = sizes.map((size, k) => {
+      const msg = new Uint8Array(size).map((_, i) => (i * 7 + k) % 256);
+      new DataView(msg.buffer).setFloat64(0, c.pid, true);
+      rt.send(a, wasmRequest(b, msg));
+      return msg;
+    });
+    await eventually(() => expect(c.messages).toHaveLength(sizes.length));
+    expect(c.messages).toEqual(sent);
+    for (const m of c.messages) expect(m).toBeInstanceOf(Uint8Array);
+  });
+});
+
 describe('names from a guest', () => {
   it('a guest registers itself and JS finds it by name; the name goes when it exits', async () => {
     setup();
