@@ -40,7 +40,7 @@ export const USAGE = `usage: npm run bench -- <scenario…|all> [options]
        npm run bench -- --list
 
 options:
-  --seconds N        seconds per measured phase (default 1; a scenario has several phases)
+  --seconds N        measured seconds per subject (default 1; a scenario has several subjects)
   --json             also write bench/results/<scenario>-<date>.json
   --out DIR          write the JSON results to DIR instead (implies --json)
   --set key=value    override a scenario setting (repeatable; see --list for the settings)
@@ -223,7 +223,7 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
   let failed = 0;
   for (const scenario of selected) {
     const settings = resolveSettings(scenario, args.overrides);
-    stderr(`running ${scenario.name} (${args.seconds} s per phase)…\n`);
+    stderr(`running ${scenario.name} (${args.seconds} s per subject)…\n`);
     try {
       const result = await runScenario(scenario, {
         seconds: args.seconds,

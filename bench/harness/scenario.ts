@@ -52,7 +52,7 @@ export interface Metric {
 
 /** What the runner hands a scenario. */
 export interface ScenarioContext {
-  /** Seconds each measured phase runs (a scenario may have several phases). Always > 0. */
+  /** Measured seconds per subject (a scenario has several: each baseline, each variant). Always > 0. */
   readonly seconds: number;
   /** The scenario's `defaults` with the command line's `--set` overrides applied. */
   readonly settings: Settings;
