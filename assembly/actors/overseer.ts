@@ -2,7 +2,8 @@
 // Requests: "spawn <module> [args]", "spawnlink <module> [args]" → the child pid (or code) as
 // text; "monitor <pid>" → the ref; "link <pid>", "trap" → the code; "kill <pid>" → the code;
 // "after <ms> <text>" → sets a timer to itself, which on firing reports "timer <text>";
-// "exit <reason>" → exits. Down and exit notices are reported to the report pid as text:
+// "exit <reason>" → exits; "now" → the clock; "random <n>" → n random bytes; "named <name>
+// <text>" → sends text to a name, replies the code. Down and exit notices are reported to the report pid as text:
 // "down <pid> <reason> <detail>" / "exit <pid> <reason> <detail>".
 import {
   Actor,
@@ -13,11 +14,14 @@ import {
   log,
   Message,
   monitor,
+  now,
   parseNumber,
   pidToText,
+  randomBytes,
   rest,
   SPAWN_LINK,
   sendAfter,
+  sendNamedText,
   sendText,
   spawnText,
   trapExit,
@@ -56,6 +60,12 @@ class Overseer extends Actor {
       sendText(this.report, text);
     } else if (cmd == 'log') {
       msg.replyText(log(1, rest(text, 1)).toString());
+    } else if (cmd == 'now') {
+      msg.replyText(now().toString());
+    } else if (cmd == 'random') {
+      msg.reply(randomBytes(<i32>parseNumber(w[1])));
+    } else if (cmd == 'named') {
+      msg.replyText(sendNamedText(w[1], rest(text, 2)).toString());
     } else if (cmd == 'exit') {
       exit(rest(text, 1));
     } else {

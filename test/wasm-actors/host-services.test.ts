@@ -1,0 +1,70 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type DownMessage, Runtime, SimulatedClock, silentLogger } from '../../runtime/index.js';
+import { WasmHost, wasmRequest } from '../../wasm-actors/index.js';
+import { eventually } from '../helpers/eventually.js';
+import { collector, ensureGuests, guestBytes } from './guests.js';
+
+let rt: Runtime;
+let host: WasmHost;
+
+beforeAll(() => ensureGuests());
+afterEach(async () => {
+  host.close();
+  await rt.shutdown();
+});
+
+describe('host services a guest may always use', () => {
+  it('now() reads the runtime clock and random() fills bytes', async () => {
+    const clock = new SimulatedClock(1234);
+    rt = new Runtime({ logger: silentLogger, clock });
+    host = new WasmHost(rt, { logger: silentLogger });
+    host.loadSync('overseer', guestBytes('overseer'));
+    const o = host.spawn('overseer', '0');
+    const c = collector(rt);
+    rt.send(o, wasmRequest(c.pid, 'now'));
+    rt.send(o, wasmRequest(c.pid, 'random 32'));
+    rt.send(o, wasmRequest(c.pid, 'random 32'));
+    await eventually(() => expect(c.messages).toHaveLength(3));
+    expect(c.texts()[0]).toBe('1234.0');
+    const [a, b] = c.messages.slice(1) as Uint8Array[];
+    expect(a).toHaveLength(32);
+    expect(Buffer.from(a!).equals(Buffer.from(b!))).toBe(false);
+  });
+
+  it('send to a name: OK (0), or NOPROC (-2) when nobody holds it', async () => {
+    rt = new Runtime({ logger: silentLogger });
+    host = new WasmHost(rt, { logger: silentLogger });
+    host.loadSync('overseer', guestBytes('overseer'));
+    const target = collector(rt);
+    rt.register('inbox', target.pid);
+    const o = host.spawn('overseer', '0');
+    const c = collector(rt);
+    rt.send(o, wasmRequest(c.pid, 'named inbox hello there'));
+    rt.send(o, wasmRequest(c.pid, 'named nobody hello'));
+    await eventually(() => expect(c.texts()).toEqual(['0', '-2']));
+    expect(target.texts()).toEqual(['hello there']);
+  });
+});
+
+describe('re-entrancy', () => {
+  it('a guest whose own call ends it (link to a dead pid) finishes the call, then stops cleanly', async () => {
+    rt = new Runtime({ logger: silentLogger });
+    host = new WasmHost(rt, { logger: silentLogger });
+    host.loadSync('overseer', guestBytes('overseer'), { mode: 'shared', grants: { control: true } });
+    const victim = host.spawn('overseer', '0');
+    const bystander = host.spawn('overseer', '0');
+    const dead = rt.spawn({ receive() {} });
+    rt.exit(dead, 'normal');
+    const downs: DownMessage[] = [];
+    rt.monitor(rt.spawn({ receive: (m: DownMessage) => void downs.push(m) }), victim);
+    const c = collector(rt);
+    rt.send(victim, wasmRequest(c.pid, `link ${dead}`));
+    await eventually(() => expect(downs.map((d) => d.reason)).toEqual(['noproc']));
+    // The guest still replied from inside the call during which it was ended.
+    expect(c.texts()).toEqual(['-2']);
+    expect(host.stats().modules.overseer?.live).toBe(1);
+    // Its instance was not harmed: the other actor in it still works.
+    rt.send(bystander, wasmRequest(c.pid, 'now'));
+    await eventually(() => expect(c.texts()).toHaveLength(2));
+  });
+});
