@@ -344,7 +344,10 @@ export class WasmInstance {
   #kill(error: WasmTrapError, trapped: WasmActor): void {
     if (this.dead !== undefined) return;
     this.dead = error;
+    // Deferred stops will never call the guest now; just free their slots.
+    const pending = this.#pendingStops;
     this.#pendingStops = [];
+    for (const [actor] of pending) this.#detach(actor);
     this.module.trapped(this);
     const node = this.module.host.node;
     for (const other of this.slots) {
