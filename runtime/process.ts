@@ -67,6 +67,8 @@ export class Proc implements Context {
 
   handled = 0;
   refused = 0;
+  /** The process this one last sent to (see `send`). */
+  lastTarget: Proc | undefined = undefined;
 
   constructor(rt: Runtime, self: Pid, behaviour: Behaviour, capacity: number, label: string | undefined) {
     this.rt = rt;
@@ -146,6 +148,7 @@ export class Proc implements Context {
 
   /** Drop every queued message (on exit). */
   clear(): void {
+    this.lastTarget = undefined;
     this.mb = undefined;
     this.mbHead = 0;
     this.mbSize = 0;
@@ -163,7 +166,15 @@ export class Proc implements Context {
   }
 
   send(pid: Pid, msg: unknown): boolean {
-    return (this.alive || this.terminating) && this.rt.send(pid, msg);
+    if (!this.alive && !this.terminating) return false;
+    // Most processes talk to the same peer over and over; caching the last target's record skips
+    // the pid → process map lookup (pids are never reused, so a live record with the pid is it).
+    const last = this.lastTarget;
+    if (last !== undefined && last.self === pid && last.alive) return this.rt._sendTo(last, msg);
+    const target = this.rt._lookup(pid);
+    if (target === undefined) return this.rt.send(pid, msg);
+    this.lastTarget = target;
+    return this.rt._sendTo(target, msg);
   }
 
   sendNamed(name: string, msg: unknown): boolean {

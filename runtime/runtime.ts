@@ -193,6 +193,16 @@ export class Runtime implements LocalNode {
       if (typeof pid !== 'number') assertPid(pid, 'send: pid');
       return false;
     }
+    return this._sendTo(p, msg);
+  }
+
+  /** The live process record for `pid` (used by a context to cache its last send target). */
+  _lookup(pid: Pid): Proc | undefined {
+    return this.#procs.get(pid);
+  }
+
+  /** `send` once the target record is known and alive. */
+  _sendTo(p: Proc, msg: unknown): boolean {
     if (p.mbSize >= p.capacity) {
       p.refused++;
       this.#refused++;
