@@ -235,7 +235,7 @@ export class WasmHost {
     const actor = mod.newActor(args);
     let pid: Pid;
     try {
-      pid = this.node.spawn(actor, options === undefined ? { label: name } : { label: name, ...options });
+      pid = this.node.spawn(actor, options === undefined ? mod.spawnOptions : { label: name, ...options });
     } catch (err) {
       actor.ended = true;
       actor.inst.stop(actor, 'noproc');

@@ -72,6 +72,8 @@ export class WasmModule {
   readonly pool: number;
   readonly actorsPerInstance: number;
   readonly minPages: number;
+  /** The spawn options of a plain `host.spawn(name)`, allocated once. */
+  readonly spawnOptions: { readonly label: string };
   readonly stats: WasmModuleStats = {
     spawned: 0,
     live: 0,
@@ -102,6 +104,7 @@ export class WasmModule {
   ) {
     this.host = host;
     this.name = name;
+    this.spawnOptions = Object.freeze({ label: name });
     this.compiled = compiled;
     const what = `load('${name}') options`;
     this.caps = resolveCapabilities(options.profile, options.grants, what);

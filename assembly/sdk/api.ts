@@ -1,5 +1,6 @@
 // The actor-facing API: thin wrappers over the raw imports that take AssemblyScript strings and
 // Uint8Arrays. Every function returns the import's ABI code (see ./codes.ts) unless noted.
+import { aLen, bLen, encodeA, encodeB } from './scratch';
 import * as host from './wactor';
 
 /** This actor's pid. */
@@ -14,8 +15,8 @@ export function send(pid: f64, data: Uint8Array): i32 {
 
 /** Send UTF-8 text to a pid. */
 export function sendText(pid: f64, text: string): i32 {
-  const buf = String.UTF8.encode(text);
-  return host.send(pid, changetype<usize>(buf), buf.byteLength);
+  const p = encodeA(text);
+  return host.send(pid, p, aLen);
 }
 
 /** Send raw memory (no copy inside the guest; the host copies). */
@@ -25,54 +26,54 @@ export function sendRaw(pid: f64, ptr: usize, len: i32): i32 {
 
 /** Send bytes to the process registered under `name`. */
 export function sendNamed(name: string, data: Uint8Array): i32 {
-  const n = String.UTF8.encode(name);
-  return host.send_named(changetype<usize>(n), n.byteLength, data.dataStart, data.byteLength);
+  const n = encodeA(name);
+  return host.send_named(n, aLen, data.dataStart, data.byteLength);
 }
 
 /** Send UTF-8 text to the process registered under `name`. */
 export function sendNamedText(name: string, text: string): i32 {
-  const n = String.UTF8.encode(name);
-  const buf = String.UTF8.encode(text);
-  return host.send_named(changetype<usize>(n), n.byteLength, changetype<usize>(buf), buf.byteLength);
+  const n = encodeA(name);
+  const t = encodeB(text);
+  return host.send_named(n, aLen, t, bLen);
 }
 
 /** Send a request (the receiver can `reply`) with UTF-8 text. */
 export function requestText(pid: f64, text: string): i32 {
-  const buf = String.UTF8.encode(text);
-  return host.request(pid, changetype<usize>(buf), buf.byteLength);
+  const p = encodeA(text);
+  return host.request(pid, p, aLen);
 }
 
 /** Register this actor under `name`. */
 export function register(name: string): i32 {
-  const n = String.UTF8.encode(name);
-  return host.register(changetype<usize>(n), n.byteLength);
+  const n = encodeA(name);
+  return host.register(n, aLen);
 }
 
 /** Release `name`. */
 export function unregister(name: string): i32 {
-  const n = String.UTF8.encode(name);
-  return host.unregister(changetype<usize>(n), n.byteLength);
+  const n = encodeA(name);
+  return host.unregister(n, aLen);
 }
 
 /** The pid registered under `name`, 0 if none (negative: an ABI code). */
 export function whereis(name: string): f64 {
-  const n = String.UTF8.encode(name);
-  return host.whereis(changetype<usize>(n), n.byteLength);
+  const n = encodeA(name);
+  return host.whereis(n, aLen);
 }
 
 /** Spawn an actor of a module registered with the host (needs the `spawn` capability). */
 export function spawn(module: string, args: Uint8Array | null = null, flags: i32 = 0): f64 {
-  const m = String.UTF8.encode(module);
+  const m = encodeA(module);
   const argsPtr = args === null ? 0 : args.dataStart;
   const argsLen = args === null ? 0 : args.byteLength;
-  return host.spawn(changetype<usize>(m), m.byteLength, argsPtr, argsLen, flags);
+  return host.spawn(m, aLen, argsPtr, argsLen, flags);
 }
 
 /** Spawn with UTF-8 text as the arguments. */
 export function spawnText(module: string, args: string, flags: i32 = 0): f64 {
-  const m = String.UTF8.encode(module);
-  const a = String.UTF8.encode(args);
-  return host.spawn(changetype<usize>(m), m.byteLength, changetype<usize>(a), a.byteLength, flags);
+  const m = encodeA(module);
+  const a = encodeB(args);
+  return host.spawn(m, aLen, a, bLen, flags);
 }
 
 export function link(pid: f64): i32 {
@@ -99,14 +100,14 @@ export function trapExit(on: bool): i32 {
 
 /** End this actor with `reason` once the current call returns. */
 export function exit(reason: string = 'normal'): void {
-  const r = String.UTF8.encode(reason);
-  host.exit(changetype<usize>(r), r.byteLength);
+  const r = encodeA(reason);
+  host.exit(r, aLen);
 }
 
 /** Send an exit signal to another process (`"kill"` cannot be trapped). */
 export function exitSignal(pid: f64, reason: string): i32 {
-  const r = String.UTF8.encode(reason);
-  return host.exit_signal(pid, changetype<usize>(r), r.byteLength);
+  const r = encodeA(reason);
+  return host.exit_signal(pid, r, aLen);
 }
 
 /** Send bytes to `pid` after `ms` milliseconds; the timer id or an ABI code. */
@@ -120,8 +121,8 @@ export function cancelTimer(id: f64): i32 {
 
 /** Log UTF-8 text at a level (0 debug … 3 error); needs the `log` capability. */
 export function log(level: i32, text: string): i32 {
-  const buf = String.UTF8.encode(text);
-  return host.log(level, changetype<usize>(buf), buf.byteLength);
+  const t = encodeA(text);
+  return host.log(level, t, aLen);
 }
 
 /** Milliseconds on the runtime's clock. */

@@ -2,6 +2,7 @@
 //   export * from "../sdk/exports";
 import { Actor, createActor } from './actor';
 import { Message } from './message';
+import { decodeText } from './scratch';
 import * as host from './wactor';
 
 /** Per-actor state, indexed by the host's actor id (dense: the host reuses freed ids). */
@@ -46,8 +47,8 @@ export function wactor_signal(
 ): void {
   const a = lookup(actor);
   const base = changetype<usize>(inbox);
-  const reason = String.UTF8.decodeUnsafe(base, <usize>reasonLen);
-  const detail = String.UTF8.decodeUnsafe(base + <usize>reasonLen, <usize>detailLen);
+  const reason = decodeText(base, reasonLen);
+  const detail = decodeText(base + <usize>reasonLen, detailLen);
   if (kind == 1) a.onDown(from, ref, reason, detail);
   else a.onExit(from, reason, detail);
 }
@@ -55,7 +56,7 @@ export function wactor_signal(
 export function wactor_stop(actor: i32, reasonLen: i32): void {
   const a = lookup(actor);
   unchecked((actors[actor] = null));
-  a.terminate(String.UTF8.decodeUnsafe(changetype<usize>(inbox), <usize>reasonLen));
+  a.terminate(decodeText(changetype<usize>(inbox), reasonLen));
 }
 
 function lookup(actor: i32): Actor {

@@ -1,3 +1,4 @@
+import { aLen, encodeA } from './scratch';
 import * as host from './wactor';
 
 /**
@@ -73,8 +74,8 @@ export class Message {
 
   /** Reply with UTF-8 text. */
   replyText(text: string): i32 {
-    const buf = String.UTF8.encode(text);
-    return host.reply(changetype<usize>(buf), buf.byteLength);
+    const t = encodeA(text);
+    return host.reply(t, aLen);
   }
 
   /** Send this message's bytes, uncopied inside the guest, to `pid`. */
