@@ -1,5 +1,5 @@
 // denied: on "try <victim pid>" calls every capability-gated import and replies with the codes,
-// "spawn=<c> link=<c> ..." (all -1 under the sandboxed profile). "stdout" tries trace().
+// "spawn=<c> link=<c> ..." (all -1 under the sandboxed profile).
 import {
   Actor,
   cancelTimer,
