@@ -40,6 +40,8 @@ export interface MeshOptions {
   readonly blockMs?: number;
   /** Messages taken from one ring per pass before looking at the others. Default 4096. */
   readonly readBudget?: number;
+  /** Publish (and wake the consumer) after this many writes to one peer within a turn. Default 64. */
+  readonly publishEvery?: number;
 }
 
 export function createMeshBuffers(threads: number, ringBytes = 1 << 18): MeshBuffers {
@@ -72,6 +74,8 @@ export class Mesh {
   readonly #budget: number;
   #dirty: number[] = [];
   readonly #isDirty: boolean[] = [];
+  readonly #unpublished: number[] = [];
+  readonly #publishEvery: number;
   #publishQueued = false;
   #running = false;
   #sleeping = false;
@@ -90,9 +94,11 @@ export class Mesh {
     this.#onRecord = onRecord;
     this.#options = options;
     this.#budget = options.readBudget ?? 4096;
+    this.#publishEvery = options.publishEvery ?? 64;
     for (let t = 0; t < this.threads; t++) {
       this.#bells.push(new Doorbell(buffers.bells, t));
       this.#isDirty.push(false);
+      this.#unpublished.push(0);
       this.#out.push(null);
       this.#in.push(null);
       if (t !== self) this.#attach(buffers, t);
@@ -132,6 +138,29 @@ export class Mesh {
     const out = this.#out[thread];
     if (out == null) return 'refused';
     const result = out.send(bytes);
+    this.#written(thread, out);
+    return result;
+  }
+
+  /** {@link send} of `head` + `body` without concatenating them. */
+  sendParts(thread: number, head: Uint8Array, body: Uint8Array): SendResult {
+    const out = this.#out[thread];
+    if (out == null) return 'refused';
+    const result = out.sendParts(head, body);
+    this.#written(thread, out);
+    return result;
+  }
+
+  /**
+   * After a write: schedule this turn's publish, and publish early every `publishEvery` writes so
+   * a long burst reaches the consumer while we still produce (pipelining instead of lock-step).
+   */
+  #written(thread: number, out: RingProducer): void {
+    if (++this.#unpublished[thread]! >= this.#publishEvery) {
+      this.#unpublished[thread] = 0;
+      out.publish();
+      this.#bells[thread]?.ring();
+    }
     if (!this.#isDirty[thread]) {
       this.#isDirty[thread] = true;
       this.#dirty.push(thread);
@@ -140,7 +169,6 @@ export class Mesh {
         queueMicrotask(this.publish);
       }
     }
-    return result;
   }
 
   /** True while messages to `thread` wait in the local overflow queue. */
@@ -156,6 +184,7 @@ export class Mesh {
     this.#dirty = [];
     for (const t of dirty) {
       this.#isDirty[t] = false;
+      this.#unpublished[t] = 0;
       const out = this.#out[t];
       if (out == null) continue;
       out.flush();

@@ -129,20 +129,42 @@ export function assertPlain(value: unknown, path = 'msg', depth = 0): void {
   }
 }
 
-function withPid(tag: number, pid: Pid, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(9 + body.length);
+/** Write the 9-byte routing header (tag, pid as f64 LE) into `out`. */
+function header(out: Uint8Array, tag: number, pid: Pid): void {
   out[0] = tag;
   scratch[0] = pid;
-  out.set(scratchBytes, 1);
-  out.set(body, 9);
-  return out;
+  for (let i = 0; i < 8; i++) out[1 + i] = scratchBytes[i] as number;
 }
 
-/** Encode a user message for `pid`; throws {@link CrossShardMessageError} for non-plain values. */
-export function encodeUser(pid: Pid, msg: unknown): Uint8Array {
-  if (msg instanceof Uint8Array && msg.constructor === Uint8Array) return withPid(TAG_BYTES, pid, msg);
+/** Read the pid of a user record (bytes 1..8). */
+export function recordPid(bytes: Uint8Array): Pid {
+  for (let i = 0; i < 8; i++) scratchBytes[i] = bytes[1 + i] as number;
+  return scratch[0] as number;
+}
+
+/**
+ * A user message for `pid` as `[head, body]`, ready for `RingProducer.sendParts` (no concatenation).
+ * `head` is a shared scratch buffer: use it before the next call. Throws
+ * {@link CrossShardMessageError} for values that are not plain data.
+ */
+const headScratch = new Uint8Array(9);
+export function encodeUserParts(pid: Pid, msg: unknown): [Uint8Array, Uint8Array] {
+  if (msg instanceof Uint8Array && msg.constructor === Uint8Array) {
+    header(headScratch, TAG_BYTES, pid);
+    return [headScratch, msg];
+  }
   assertPlain(msg);
-  return withPid(TAG_PACKED, pid, packr.pack(msg));
+  header(headScratch, TAG_PACKED, pid);
+  return [headScratch, packr.pack(msg)];
+}
+
+/** Encode a user message for `pid` as one record; throws {@link CrossShardMessageError} for non-plain values. */
+export function encodeUser(pid: Pid, msg: unknown): Uint8Array {
+  const [head, body] = encodeUserParts(pid, msg);
+  const out = new Uint8Array(9 + body.length);
+  out.set(head);
+  out.set(body, 9);
+  return out;
 }
 
 export function encodeControl(control: Control): Uint8Array {
@@ -156,8 +178,7 @@ export function encodeControl(control: Control): Uint8Array {
 export function decodeRecord(bytes: Uint8Array): Decoded {
   const tag = bytes[0];
   if (tag === TAG_CONTROL) return { kind: 'control', control: packr.unpack(bytes.subarray(1)) as Control };
-  scratchBytes.set(bytes.subarray(1, 9));
-  const pid = scratch[0] as number;
+  const pid = recordPid(bytes);
   if (tag === TAG_BYTES) return { kind: 'user', pid, msg: bytes.subarray(9) };
   if (tag === TAG_PACKED) return { kind: 'user', pid, msg: packr.unpack(bytes.subarray(9)) };
   throw new CrossShardMessageError(`unknown ring record tag ${String(tag)}`);

@@ -311,14 +311,44 @@ export class RingProducer {
   #record(bytes: Uint8Array, from: number, len: number, more: boolean): void {
     const pos = this.#tail & this.#mask;
     this.#words[pos >>> 2] = (more ? MORE : 0) | len;
-    let start = (pos + 4) & this.#mask;
-    const first = Math.min(len, this.capacity - start);
-    this.#data.set(bytes.subarray(from, from + first), start);
-    if (first < len) {
-      start = 0;
-      this.#data.set(bytes.subarray(from + first, from + len), 0);
-    }
+    const start = (pos + 4) & this.#mask;
+    this.#copyIn(bytes, from, len, start);
     this.#tail = (this.#tail + 4 + ((len + 3) & ~3)) >>> 0;
+  }
+
+  /** Copy `len` bytes of `bytes` from `from` into the data area at `start`, wrapping at the end. */
+  #copyIn(bytes: Uint8Array, from: number, len: number, start: number): void {
+    const data = this.#data;
+    const first = Math.min(len, this.capacity - start);
+    if (first < 64) {
+      // Small copies: a loop beats allocating subarray views for TypedArray.set.
+      for (let i = 0; i < first; i++) data[start + i] = bytes[from + i] as number;
+    } else {
+      data.set(bytes.subarray(from, from + first), start);
+    }
+    if (first < len) data.set(bytes.subarray(from + first, from + len), 0);
+  }
+
+  /**
+   * Send `head` followed by `body` as one message without concatenating them first (the common
+   * case: a small routing header in front of a user payload). Same contract as {@link send}.
+   */
+  sendParts(head: Uint8Array, body: Uint8Array): SendResult {
+    const len = head.length + body.length;
+    if (this.#queue.length === this.#queueStart && len <= this.maxChunk && this.#hasRoom(len)) {
+      const pos = this.#tail & this.#mask;
+      this.#words[pos >>> 2] = len;
+      const start = (pos + 4) & this.#mask;
+      this.#copyIn(head, 0, head.length, start);
+      this.#copyIn(body, 0, body.length, (start + head.length) & this.#mask);
+      this.#tail = (this.#tail + 4 + ((len + 3) & ~3)) >>> 0;
+      this.#accepted++;
+      return 'sent';
+    }
+    const whole = new Uint8Array(len);
+    whole.set(head);
+    whole.set(body, head.length);
+    return this.send(whole);
   }
 }
 
@@ -418,9 +448,14 @@ export class RingConsumer {
 
   #copyOut(start: number, len: number): Uint8Array {
     const out = new Uint8Array(len);
+    const data = this.#data;
     const first = Math.min(len, this.capacity - start);
-    out.set(this.#data.subarray(start, start + first));
-    if (first < len) out.set(this.#data.subarray(0, len - first), first);
+    if (first < 64) {
+      for (let i = 0; i < first; i++) out[i] = data[start + i] as number;
+    } else {
+      out.set(data.subarray(start, start + first));
+    }
+    if (first < len) out.set(data.subarray(0, len - first), first);
     return out;
   }
 }

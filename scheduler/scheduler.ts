@@ -72,6 +72,18 @@ export interface SchedulerOptions {
   readonly maxHandlerMs?: number;
   /** Bound on a synchronous module spawn (import + start). Default 10000. */
   readonly spawnTimeoutMs?: number;
+  /**
+   * Process turns a shard's runtime runs before it yields to its event loop (and so reads its
+   * rings again). Lower is fairer to messages arriving from other shards; higher batches more.
+   * Default 64.
+   */
+  readonly turnsPerTick?: number;
+  /**
+   * Messages a handler process takes in one turn on a shard (the runtime's `reductions`).
+   * Together with `turnsPerTick` it bounds how many handler calls run between two looks at the
+   * rings: the runtime yields by counts, not by time. Default 64.
+   */
+  readonly reductions?: number;
   /** Default mailbox bound for every process. Default unbounded. */
   readonly mailboxCapacity?: number;
   /** Names the shared registry can hold (a power of two). Default 4096. */
@@ -157,6 +169,7 @@ export class Scheduler implements LocalNode {
   readonly #logger: Logger;
   readonly #ringBytes: number;
   readonly #spawnTimeoutMs: number;
+  readonly #turnsPerTick: number;
   /** Pids this scheduler spawned on shards and has not seen end (exact `isAlive`). */
   readonly #live = new Set<Pid>();
   #jobs: JobPool | undefined;
@@ -177,6 +190,7 @@ export class Scheduler implements LocalNode {
     this.maxHandlerMs = checkInt(options.maxHandlerMs ?? 1000, 'options.maxHandlerMs', 1);
     this.#spawnTimeoutMs = checkInt(options.spawnTimeoutMs ?? 10_000, 'options.spawnTimeoutMs', 1);
     this.#ringBytes = options.ringBytes ?? 1 << 18;
+    this.#turnsPerTick = checkInt(options.turnsPerTick ?? 64, 'options.turnsPerTick', 1);
     this.#logger = options.logger ?? consoleLogger;
     if (options.spinMicros !== undefined) checkInt(options.spinMicros, 'options.spinMicros', 0, 1_000_000);
     if (options.idleWait !== undefined && options.idleWait !== 'async' && options.idleWait !== 'block') {
@@ -250,6 +264,8 @@ export class Scheduler implements LocalNode {
       marks: marksBuffer,
       reply: replyBuffer,
       heartbeatMs: Math.max(1, Math.floor(this.maxHandlerMs / 4)),
+      turnsPerTick: this.#turnsPerTick,
+      reductions: checkInt(this.#options.reductions ?? 64, 'options.reductions', 1),
       quiet: this.#logger === silentLogger,
       ...(this.#options.mailboxCapacity === undefined
         ? {}

@@ -26,7 +26,15 @@ import { shardOf } from '../runtime/pid.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Behaviour, ExitReason, MonitorRef, Pid, SpawnOptions, TimerRef } from '../runtime/types.js';
 import type { Mesh } from './mesh.js';
-import { type Control, decodeRecord, encodeControl, encodeUser, type WireError } from './protocol.js';
+import {
+  type Control,
+  decodeRecord,
+  encodeControl,
+  encodeUserParts,
+  recordPid,
+  TAG_BYTES,
+  type WireError,
+} from './protocol.js';
 import { ShardContext } from './shard-context.js';
 import type { SharedRegistry } from './shared-registry.js';
 import { type WatchMarks, wrapBehaviour } from './wrap.js';
@@ -118,9 +126,13 @@ export class ShardNode {
 
   /** Feed one ring record (called by the mesh). */
   readonly handleRecord = (_from: number, bytes: Uint8Array): void => {
-    const rec = decodeRecord(bytes);
-    if (rec.kind === 'user') this.rt.send(rec.pid, rec.msg);
-    else this.#control(rec.control);
+    // The hot path (raw bytes) is decoded inline; the rest through decodeRecord.
+    if (bytes[0] === TAG_BYTES) this.rt.send(recordPid(bytes), bytes.subarray(9));
+    else {
+      const rec = decodeRecord(bytes);
+      if (rec.kind === 'user') this.rt.send(rec.pid, rec.msg);
+      else this.#control(rec.control);
+    }
   };
 
   // ---- processes ------------------------------------------------------------------------------
@@ -145,7 +157,8 @@ export class ShardNode {
     if (this.isLocal(pid)) return this.rt.send(pid, msg);
     const t = this.threadOf(pid);
     if (t < 0) return false;
-    return this.mesh.send(t, encodeUser(pid, msg)) !== 'refused';
+    const [head, body] = encodeUserParts(pid, msg);
+    return this.mesh.sendParts(t, head, body) !== 'refused';
   }
 
   sendNamed(name: string, msg: unknown): boolean {

@@ -25,6 +25,8 @@ if (port === null) throw new Error('shard-worker.js must run in a worker thread'
 
 const runtime = new Runtime({
   shard: data.slot,
+  turnsPerTick: data.turnsPerTick,
+  reductions: data.reductions,
   ...(data.mailboxCapacity === undefined ? {} : { mailboxCapacity: data.mailboxCapacity }),
   ...(data.quiet ? { logger: silentLogger } : {}),
 });

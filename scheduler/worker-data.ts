@@ -13,5 +13,7 @@ export interface ShardWorkerData {
   readonly reply: SharedArrayBuffer;
   readonly mailboxCapacity?: number;
   readonly heartbeatMs: number;
+  readonly turnsPerTick: number;
+  readonly reductions: number;
   readonly quiet: boolean;
 }
