@@ -264,7 +264,8 @@ export class ClusterNode {
     const kind = options.transport ?? 'tls';
     if (kind === 'tls') transport = createTlsTransport(options.identity, { onReject });
     else if (kind === 'quic') {
-      throw new InvalidArgumentError("options.transport 'quic' is not available in this build");
+      const { createQuicTransport } = await import('./transport-quic.js');
+      transport = createQuicTransport(options.identity, { onReject });
     } else if (typeof kind === 'object' && typeof kind.dial === 'function') transport = kind;
     else
       throw new InvalidArgumentError(

@@ -169,7 +169,7 @@ export class Identity {
 
   /** The raw Ed25519 public key of a certificate. */
   static publicKeyOf(cert: X509Certificate): Uint8Array {
-    const jwk = createPublicKey(cert.publicKey).export({ format: 'jwk' });
+    const jwk = cert.publicKey.export({ format: 'jwk' });
     if (jwk.crv !== 'Ed25519' || jwk.x === undefined)
       throw new IdentityError('certificate key is not Ed25519');
     return Buffer.from(jwk.x, 'base64url');

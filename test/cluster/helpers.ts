@@ -22,6 +22,9 @@ export class Nodes {
   readonly runtimes: Runtime[] = [];
   readonly logger = recordingLogger();
 
+  /** The transport every node of this set uses unless told otherwise. */
+  constructor(readonly transport: 'tls' | 'quic' = 'tls') {}
+
   async start(
     name: string,
     identity: Identity,
@@ -36,6 +39,7 @@ export class Nodes {
       host: '127.0.0.1',
       port: 0,
       logger: this.logger,
+      transport: this.transport,
       ...extra,
     });
     this.started.push(node);

@@ -1,0 +1,506 @@
+/**
+ * QUIC through the Rust `quinn` stack, using the napi binding that `@chainsafe/libp2p-quic`
+ * (pinned: 2.1.1) ships — its native `QuinnConfig`/`Server`/`Client`/`Connection`/`Stream`,
+ * used directly without libp2p. This file is the only one that touches the binding.
+ *
+ * Security model (the binding authenticates peers as libp2p Ed25519 keys through libp2p-TLS,
+ * requires a client certificate, but has no allow-list and does not pin the server):
+ * - Our identity's Ed25519 key *is* the QUIC key, so the peer id in `remoteMultiaddr()` is a
+ *   proof of possession of the key behind it.
+ * - shared mode: the peer id must equal the cluster identity's peer id.
+ * - ca mode: the dialer sends its CA-issued certificate as the first bytes of the main stream;
+ *   the listener checks it chains to the cluster CA and that its key is the peer id's key, and
+ *   only then answers {@link ACCEPT_BYTE} followed by its own certificate, which the dialer
+ *   checks the same way. `dial` resolves only after that, as with TLS.
+ *
+ * Binding traps handled here (docs/protocol.md): concurrent unawaited writes on one stream
+ * arrive out of order, so writes are serialized (what queues behind a write in flight goes out
+ * as one write); a failed handshake rejects the pending `inboundConnection()`, so the accept
+ * loop keeps going; pending native promises keep the process alive until aborted, so `close()`
+ * aborts every connection, server and client; dead peers surface through `maxIdleTimeout`
+ * (1 s, keep-alive 300 ms).
+ *
+ * @example
+ * const t = createQuicTransport(await Identity.generate());
+ * const l = await t.listen('127.0.0.1', 0, (c) => c.main.onData((b) => c.main.write(b)));
+ * const c = await t.dial('127.0.0.1', l.port);
+ */
+import { X509Certificate } from 'node:crypto';
+import { HandshakeError, type IdentityError } from './errors.js';
+import { Identity } from './identity.js';
+import {
+  ACCEPT_BYTE,
+  BufferedStream,
+  type ByteStream,
+  type Connection,
+  type DialOptions,
+  type Listener,
+  type PeerIdentity,
+  type Transport,
+} from './transport.js';
+
+// ------------------------------------------------------------------ the native binding's shape
+
+interface NativeStream {
+  read(max: number): Promise<Uint8Array | null | undefined>;
+  write(data: Uint8Array): Promise<void>;
+  finishWrite(): Promise<void>;
+}
+interface NativeConnection {
+  remoteMultiaddr(): string;
+  inboundStream(): Promise<NativeStream>;
+  outboundStream(): Promise<NativeStream>;
+  closed(): Promise<void>;
+  abort(): void;
+}
+interface NativeServer {
+  port(): number;
+  inboundConnection(): Promise<NativeConnection>;
+  abort(): void;
+}
+interface NativeClient {
+  outboundConnection(ip: string, port: number): Promise<NativeConnection>;
+  abort(): void;
+}
+interface Napi {
+  QuinnConfig: new (config: Record<string, unknown>) => unknown;
+  Server: new (config: unknown, ip: string, port: number) => NativeServer;
+  Client: new (config: unknown, family: number) => NativeClient;
+}
+
+let napiPromise: Promise<Napi> | undefined;
+function loadNapi(): Promise<Napi> {
+  // The package exports only its libp2p transport; its native loader sits beside it.
+  napiPromise ??= import(
+    new URL('./napi.js', import.meta.resolve('@chainsafe/libp2p-quic')).href
+  ) as Promise<Napi>;
+  return napiPromise;
+}
+
+// ------------------------------------------------------------------ peer ids
+
+const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+function base58(bytes: Uint8Array): string {
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  let out = '';
+  while (n > 0n) {
+    out = B58[Number(n % 58n)] + out;
+    n /= 58n;
+  }
+  for (const b of bytes) {
+    if (b !== 0) break;
+    out = `1${out}`;
+  }
+  return out;
+}
+
+/** The libp2p peer id of an Ed25519 public key: base58btc(identity multihash(protobuf key)). */
+export function peerIdOf(publicKey: Uint8Array): string {
+  const proto = Buffer.concat([Buffer.from([0x08, 0x01, 0x12, 0x20]), publicKey]);
+  return base58(Buffer.concat([Buffer.from([0x00, proto.length]), proto]));
+}
+
+function peerIdFromMultiaddr(ma: string): string {
+  const at = ma.lastIndexOf('/p2p/');
+  if (at < 0) throw new HandshakeError(`peer address ${ma} carries no peer id`);
+  return ma.slice(at + 5);
+}
+
+// ------------------------------------------------------------------ streams
+
+const READ_CHUNK = 64 * 1024;
+
+/** A native stream with serialized writes and a read loop. */
+class QuicStream extends BufferedStream {
+  readonly native: NativeStream;
+  #inFlight = false;
+  #queued: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #failed = false;
+
+  constructor(native: NativeStream, onError: (err: Error) => void) {
+    super((chunk) => this.#enqueue(chunk));
+    this.native = native;
+    this.#onError = onError;
+  }
+
+  readonly #onError: (err: Error) => void;
+
+  /** Start delivering what arrives (after any bytes already taken by the caller). */
+  startReading(): void {
+    void (async () => {
+      try {
+        for (;;) {
+          const chunk = await this.native.read(READ_CHUNK);
+          if (chunk == null) break;
+          this.deliver(chunk);
+        }
+        this.end();
+      } catch (err) {
+        this.end(err as Error);
+      }
+    })();
+  }
+
+  /** Read exactly `n` bytes before the read loop starts (handshake use). */
+  async readExactly(n: number, held: Uint8Array[]): Promise<Buffer> {
+    let have = held.reduce((s, c) => s + c.length, 0);
+    while (have < n) {
+      const chunk = await this.native.read(READ_CHUNK);
+      if (chunk == null) throw new HandshakeError('stream ended during the identity exchange');
+      held.push(chunk);
+      have += chunk.length;
+    }
+    const all = Buffer.concat(held);
+    held.length = 0;
+    if (all.length > n) held.push(all.subarray(n));
+    return all.subarray(0, n);
+  }
+
+  // Unawaited concurrent writes on one native stream can arrive out of order: keep one write in
+  // flight and batch what queues behind it.
+  #enqueue(chunk: Uint8Array): boolean {
+    if (this.#failed) return false;
+    this.#queued.push(chunk);
+    this.#queuedBytes += chunk.length;
+    if (!this.#inFlight) this.#pump();
+    return this.#queuedBytes < 4 * 1024 * 1024;
+  }
+
+  #pump(): void {
+    if (this.#queued.length === 0) {
+      this.#inFlight = false;
+      return;
+    }
+    this.#inFlight = true;
+    const data = this.#queued.length === 1 ? this.#queued[0]! : Buffer.concat(this.#queued);
+    this.#queued = [];
+    this.#queuedBytes = 0;
+    this.native.write(data).then(
+      () => this.#pump(),
+      (err: Error) => {
+        this.#failed = true;
+        this.#inFlight = false;
+        this.#onError(err);
+      },
+    );
+  }
+
+  /** Resolves once every queued write has been handed to the native stream. */
+  async drained(): Promise<void> {
+    while (this.#inFlight && !this.#failed) await new Promise((r) => setImmediate(r));
+  }
+}
+
+// ------------------------------------------------------------------ connections
+
+const MAX_STREAMS = 64;
+const MAX_CERT = 16 * 1024;
+
+class QuicConnection implements Connection {
+  readonly remote: PeerIdentity;
+  readonly remoteAddress: string;
+  readonly maxStreams = MAX_STREAMS;
+  readonly main: QuicStream;
+  readonly #native: NativeConnection;
+  readonly #streams = new Set<QuicStream>();
+  #onStream: ((s: ByteStream) => void) | undefined;
+  #heldStreams: QuicStream[] = [];
+  #closeHandlers: ((err?: Error) => void)[] = [];
+  #closed: { err: Error | undefined } | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(native: NativeConnection, main: QuicStream, remote: PeerIdentity) {
+    this.#native = native;
+    this.main = main;
+    this.remote = remote;
+    this.remoteAddress = native.remoteMultiaddr();
+    this.#streams.add(main);
+    native.closed().then(
+      () => this.#finish(undefined),
+      (err: Error) => this.#finish(err),
+    );
+    main.onEnd(() => this.destroy());
+  }
+
+  /** Accept the peer's further streams (lanes) for as long as the connection lives. */
+  acceptStreams(): void {
+    void (async () => {
+      while (this.#closed === undefined) {
+        let native: NativeStream;
+        try {
+          native = await this.#native.inboundStream();
+        } catch {
+          return; // the connection is gone; closed() reports why
+        }
+        const s = this.#wrap(native);
+        if (this.#onStream) this.#onStream(s);
+        else this.#heldStreams.push(s);
+        s.startReading();
+      }
+    })();
+  }
+
+  #wrap(native: NativeStream): QuicStream {
+    const s = new QuicStream(native, (err) => this.destroy(err));
+    this.#streams.add(s);
+    return s;
+  }
+
+  async openStream(): Promise<ByteStream> {
+    if (this.#streams.size >= MAX_STREAMS) throw new HandshakeError(`stream limit ${MAX_STREAMS} reached`);
+    const s = this.#wrap(await this.#native.outboundStream());
+    s.startReading();
+    return s;
+  }
+
+  onStream(handler: (stream: ByteStream) => void): void {
+    this.#onStream = handler;
+    const held = this.#heldStreams;
+    this.#heldStreams = [];
+    for (const s of held) handler(s);
+  }
+
+  onClose(handler: (err?: Error) => void): void {
+    if (this.#closed) handler(this.#closed.err);
+    else this.#closeHandlers.push(handler);
+  }
+
+  #finish(err: Error | undefined): void {
+    if (this.#closed) return;
+    this.#closed = { err };
+    for (const s of this.#streams) s.end(err);
+    for (const h of this.#closeHandlers) h(err);
+    this.#closeHandlers = [];
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      // Hand queued bytes to quinn, then close; quinn flushes stream data before the close frame.
+      await Promise.all([...this.#streams].map((s) => s.drained()));
+      await Promise.allSettled([...this.#streams].map((s) => s.native.finishWrite()));
+      this.destroy();
+    })();
+    return this.#closing;
+  }
+
+  destroy(err?: Error): void {
+    if (this.#closed === undefined) {
+      this.#native.abort();
+      this.#finish(err);
+    }
+  }
+}
+
+// ------------------------------------------------------------------ the transport
+
+export interface QuicTransportOptions {
+  /** QUIC handshake bound, ms (default 5000). */
+  readonly handshakeTimeout?: number;
+  /** A connection silent this long is dead, ms (default 1000; keep-alives every 300 ms keep live ones up). */
+  readonly maxIdleTimeout?: number;
+  readonly keepAliveInterval?: number;
+  readonly onReject?: (reason: string) => void;
+}
+
+function lengthPrefixed(bytes: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(4 + bytes.length);
+  out.writeUInt32BE(bytes.length, 0);
+  out.set(bytes, 4);
+  return out;
+}
+
+/** Check the peer's key (and, in ca mode, its certificate); returns what the peer is. */
+function verify(identity: Identity, ownPeerId: string, peerId: string, certDer: Uint8Array): PeerIdentity {
+  if (identity.mode === 'shared') {
+    if (peerId !== ownPeerId) throw new HandshakeError('peer key is not the pinned cluster identity');
+    return { name: undefined, id: peerId };
+  }
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certDer);
+  } catch (err) {
+    throw new HandshakeError('peer sent no valid certificate', { cause: err });
+  }
+  let name: string | undefined;
+  try {
+    name = identity.verifyPeer(cert).name;
+  } catch (err) {
+    throw new HandshakeError(`peer certificate refused: ${(err as IdentityError).message}`, { cause: err });
+  }
+  if (peerIdOf(Identity.publicKeyOf(cert)) !== peerId) {
+    throw new HandshakeError('peer certificate is not for the key the peer authenticated with');
+  }
+  return { name, id: peerId };
+}
+
+async function readCert(stream: QuicStream, held: Uint8Array[]): Promise<Uint8Array> {
+  const len = (await stream.readExactly(4, held)).readUInt32BE(0);
+  if (len > MAX_CERT) throw new HandshakeError(`peer certificate of ${len} bytes is over ${MAX_CERT}`);
+  return len === 0 ? new Uint8Array(0) : await stream.readExactly(len, held);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new HandshakeError(`${what} timed out after ${ms} ms`)), ms);
+    const onAbort = (): void => reject(new HandshakeError(`${what} aborted`));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    });
+  });
+}
+
+/** Create the QUIC transport for `identity`. */
+export function createQuicTransport(identity: Identity, options: QuicTransportOptions = {}): Transport {
+  const { privateKey, publicKey } = identity.rawKeys();
+  const ownPeerId = peerIdOf(publicKey);
+  const ownCert = identity.mode === 'ca' ? new Uint8Array(identity.cert.raw) : new Uint8Array(0);
+  const handshakeTimeout = options.handshakeTimeout ?? 5000;
+  const config = (napi: Napi): unknown =>
+    new napi.QuinnConfig({
+      privateKeyProto: Buffer.concat([Buffer.from([0x08, 0x01, 0x12, 0x40]), privateKey, publicKey]),
+      handshakeTimeout,
+      maxIdleTimeout: options.maxIdleTimeout ?? 1000,
+      keepAliveInterval: options.keepAliveInterval ?? 300,
+      maxConcurrentStreamLimit: MAX_STREAMS,
+      maxStreamData: 10_000_000,
+      maxConnectionData: 15_000_000,
+      receiveBufferSize: 2_000_000,
+      sendBufferSize: 2_000_000,
+    });
+  let client: NativeClient | undefined;
+  let closed = false;
+  const listeners = new Set<Listener>();
+  const conns = new Set<QuicConnection>();
+  const pending = new Set<NativeConnection>();
+  const track = (c: QuicConnection): QuicConnection => {
+    conns.add(c);
+    c.onClose(() => conns.delete(c));
+    return c;
+  };
+
+  async function accept(native: NativeConnection, onConnection: (c: Connection) => void): Promise<void> {
+    pending.add(native);
+    try {
+      const peerId = peerIdFromMultiaddr(native.remoteMultiaddr());
+      const main = new QuicStream(await native.inboundStream(), () => native.abort());
+      const held: Uint8Array[] = [];
+      const remote = verify(identity, ownPeerId, peerId, await readCert(main, held));
+      main.write(Buffer.concat([Uint8Array.of(ACCEPT_BYTE), lengthPrefixed(ownCert)]));
+      const conn = track(new QuicConnection(native, main, remote));
+      for (const c of held) main.deliver(c);
+      main.startReading();
+      conn.acceptStreams();
+      onConnection(conn);
+    } catch (err) {
+      options.onReject?.(`refused ${native.remoteMultiaddr()}: ${(err as Error).message}`);
+      native.abort();
+    } finally {
+      pending.delete(native);
+    }
+  }
+
+  async function listen(
+    host: string,
+    port: number,
+    onConnection: (c: Connection) => void,
+  ): Promise<Listener> {
+    const napi = await loadNapi();
+    const server = new napi.Server(config(napi), host, port);
+    let open = true;
+    void (async () => {
+      while (open) {
+        let native: NativeConnection;
+        try {
+          native = await server.inboundConnection();
+        } catch (err) {
+          // A failed handshake rejects the pending accept: keep accepting unless we closed.
+          if (!open) return;
+          options.onReject?.(`quic handshake failed: ${(err as Error).message}`);
+          continue;
+        }
+        void withTimeout(accept(native, onConnection), handshakeTimeout, 'identity exchange').catch(() =>
+          native.abort(),
+        );
+      }
+    })();
+    const listener: Listener = {
+      port: server.port(),
+      close: async () => {
+        open = false;
+        listeners.delete(listener);
+        server.abort();
+      },
+    };
+    listeners.add(listener);
+    return listener;
+  }
+
+  async function dialOnce(host: string, port: number): Promise<Connection> {
+    const napi = await loadNapi();
+    client ??= new napi.Client(config(napi), 0);
+    const native = await client.outboundConnection(host, port);
+    pending.add(native);
+    try {
+      if (closed) throw new HandshakeError('transport closed');
+      const peerId = peerIdFromMultiaddr(native.remoteMultiaddr());
+      const main = new QuicStream(await native.outboundStream(), () => native.abort());
+      main.write(lengthPrefixed(ownCert));
+      const held: Uint8Array[] = [];
+      const verdict = await main.readExactly(1, held).catch((err: Error) => {
+        throw new HandshakeError(`server at ${host}:${port} closed the connection before accepting us`, {
+          cause: err,
+        });
+      });
+      if (verdict[0] !== ACCEPT_BYTE)
+        throw new HandshakeError(`server at ${host}:${port} sent no acceptance`);
+      const remote = verify(identity, ownPeerId, peerId, await readCert(main, held));
+      const conn = track(new QuicConnection(native, main, remote));
+      for (const c of held) main.deliver(c);
+      main.startReading();
+      conn.acceptStreams();
+      return conn;
+    } catch (err) {
+      native.abort();
+      throw err instanceof HandshakeError
+        ? err
+        : new HandshakeError(`dial ${host}:${port} failed: ${(err as Error).message}`, { cause: err });
+    } finally {
+      pending.delete(native);
+    }
+  }
+
+  async function dial(host: string, port: number, opts: DialOptions = {}): Promise<Connection> {
+    if (closed) throw new HandshakeError('transport closed');
+    const timeout = opts.timeout ?? handshakeTimeout;
+    const attempt = dialOnce(host, port);
+    try {
+      return await withTimeout(attempt, timeout, `dial ${host}:${port}`, opts.signal);
+    } catch (err) {
+      // A connection that completes after we gave up must not linger.
+      attempt.then((c) => c.destroy()).catch(() => {});
+      throw err instanceof HandshakeError
+        ? err
+        : new HandshakeError(`dial ${host}:${port} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  return {
+    kind: 'quic',
+    listen,
+    dial,
+    async close() {
+      closed = true;
+      // Pending native promises keep the process alive until their owners are aborted.
+      for (const c of conns) c.destroy();
+      for (const n of pending) n.abort();
+      await Promise.all([...listeners].map((l) => l.close()));
+      client?.abort();
+      client = undefined;
+    },
+  };
+}

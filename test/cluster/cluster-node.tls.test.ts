@@ -1,0 +1,3 @@
+import { clusterNodeSuite } from './cluster-node.suite.js';
+
+clusterNodeSuite('tls');
