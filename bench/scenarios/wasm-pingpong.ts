@@ -7,8 +7,8 @@
 import { type Pid, Runtime, silentLogger } from '../../runtime/index.js';
 import { exampleGuestBytes as guestBytes, type HostingMode, WasmHost } from '../../wasm-actors/index.js';
 import { compare, metric } from '../harness/result.js';
-import type { Metric, Scenario } from '../harness/scenario.js';
-import { measureThroughput } from '../harness/throughput.js';
+import type { Scenario } from '../harness/scenario.js';
+import { measureInterleaved } from '../harness/throughput.js';
 
 function pingArgs(pong: Pid, report: Pid, rounds: number, inflight: number): Uint8Array {
   const dv = new DataView(new ArrayBuffer(24));
@@ -87,24 +87,26 @@ export const scenario: Scenario = {
   defaults: { inflight: 1 },
   async run({ seconds, settings, log }) {
     const inflight = Number(settings.inflight);
-    const metrics: Metric[] = [];
     const js = jsPingPong();
-    const base = await measureThroughput(js.batch, { seconds, initialBatch: 1024 });
-    await js.close();
-    log(`js handler ping-pong: ${Math.round(base.perSecond)} msgs/s`);
-    metrics.push(metric('js handler ping-pong', 'msgs/s', base.perSecond));
-    for (const mode of ['isolated', 'shared'] as const) {
-      const pp = wasmPingPong(mode, inflight);
-      const r = await measureThroughput(pp.batch, { seconds, initialBatch: 1024 });
-      await pp.close();
-      log(`wasm ping-pong (${mode}): ${Math.round(r.perSecond)} msgs/s`);
-      metrics.push(
-        compare(`wasm ping-pong (${mode})`, 'msgs/s', r.perSecond, {
-          name: 'js handler ping-pong',
-          value: base.perSecond,
-        }),
+    const isolated = wasmPingPong('isolated', inflight);
+    const shared = wasmPingPong('shared', inflight);
+    try {
+      // Interleaved: the baseline and both modes take turns, so load drift hits all alike.
+      const r = await measureInterleaved(
+        { js: js.batch, isolated: isolated.batch, shared: shared.batch },
+        { seconds, initialBatch: 1024 },
       );
+      log(
+        `js ${Math.round(r.js.perSecond)}, isolated ${Math.round(r.isolated.perSecond)}, shared ${Math.round(r.shared.perSecond)} msgs/s`,
+      );
+      const base = { name: 'js handler ping-pong', value: r.js.perSecond };
+      return [
+        metric('js handler ping-pong', 'msgs/s', r.js.perSecond),
+        compare('wasm ping-pong (isolated)', 'msgs/s', r.isolated.perSecond, base),
+        compare('wasm ping-pong (shared)', 'msgs/s', r.shared.perSecond, base),
+      ];
+    } finally {
+      await Promise.all([js.close(), isolated.close(), shared.close()]);
     }
-    return metrics;
   },
 };

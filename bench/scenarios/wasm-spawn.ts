@@ -12,9 +12,10 @@
 import { Runtime, silentLogger } from '../../runtime/index.js';
 import { exampleGuestBytes, WasmHost } from '../../wasm-actors/index.js';
 import { wasm } from '../../wasm-actors/wasm-types.js';
+import { forceGc } from '../harness/heap.js';
 import { compare, metric } from '../harness/result.js';
-import type { Metric, Scenario } from '../harness/scenario.js';
-import { measureThroughput } from '../harness/throughput.js';
+import type { Scenario } from '../harness/scenario.js';
+import { measureInterleaved } from '../harness/throughput.js';
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -71,26 +72,37 @@ export const scenario: Scenario = {
   defaults: { chunk: 32 },
   async run({ seconds, settings, log }) {
     const chunk = Number(settings.chunk);
-    const raw = await measureThroughput(rawInstantiate(exampleGuestBytes('echo')), {
-      seconds,
-      initialBatch: 16,
-    });
-    log(`raw new WebAssembly.Instance: ${Math.round(raw.perSecond)}/s`);
-    const baseline = { name: 'raw WebAssembly.Instance', value: raw.perSecond };
-    const metrics: Metric[] = [metric('raw WebAssembly.Instance', 'instances/s', raw.perSecond)];
-    const variants = [
-      { label: 'isolated, pooled', mode: 'isolated', chunk },
-      { label: 'isolated, pool 0', mode: 'isolated', pool: 0, chunk },
-      { label: 'shared', mode: 'shared', chunk: 1024 },
-    ] as const;
-    for (const v of variants) {
-      const c = churn(v);
-      const r = await measureThroughput(c.batch, { seconds, initialBatch: 64 });
-      const created = c.host.stats().modules.echo?.instancesCreated ?? 0;
-      await c.close();
-      log(`${v.label}: ${Math.round(r.perSecond)} spawn+exit/s (${created} instances created)`);
-      metrics.push(compare(`spawn+exit (${v.label})`, 'actors/s', r.perSecond, baseline));
+    const pooled = churn({ mode: 'isolated', chunk });
+    const fresh = churn({ mode: 'isolated', pool: 0, chunk });
+    const shared = churn({ mode: 'shared', chunk: 1024 });
+    try {
+      // Two interleaved groups. Fresh instantiations leave dead memories for the GC to reclaim
+      // (each a large reservation), which would tax whatever runs next; so raw instantiation
+      // and the fresh-instance variant take turns with each other, then — after a full GC — the
+      // pooled and shared variants take turns.
+      const fresher = await measureInterleaved(
+        { raw: rawInstantiate(exampleGuestBytes('echo')), fresh: fresh.batch },
+        { seconds, initialBatch: 16 },
+      );
+      forceGc();
+      const reusing = await measureInterleaved(
+        { pooled: pooled.batch, shared: shared.batch },
+        { seconds, initialBatch: 64 },
+      );
+      const r = { ...fresher, ...reusing };
+      const created = (c: typeof pooled) => c.host.stats().modules.echo?.instancesCreated ?? 0;
+      log(
+        `raw ${Math.round(r.raw.perSecond)}/s; isolated pooled ${Math.round(r.pooled.perSecond)}/s (${created(pooled)} instances), pool 0 ${Math.round(r.fresh.perSecond)}/s (${created(fresh)}), shared ${Math.round(r.shared.perSecond)}/s`,
+      );
+      const baseline = { name: 'raw WebAssembly.Instance', value: r.raw.perSecond };
+      return [
+        metric('raw WebAssembly.Instance', 'instances/s', r.raw.perSecond),
+        compare('spawn+exit (isolated, pooled)', 'actors/s', r.pooled.perSecond, baseline),
+        compare('spawn+exit (isolated, pool 0)', 'actors/s', r.fresh.perSecond, baseline),
+        compare('spawn+exit (shared)', 'actors/s', r.shared.perSecond, baseline),
+      ];
+    } finally {
+      await Promise.all([pooled.close(), fresh.close(), shared.close()]);
     }
-    return metrics;
   },
 };
