@@ -145,7 +145,10 @@ export class WasmInstance {
     if (len > this.#inboxCap) this.#setInbox(this.#ex!.wactor_inbox(len), len);
     let u8 = this.u8;
     if (this.#inboxPtr + len > u8.length) u8 = this.refresh();
-    u8.set(bytes, this.#inboxPtr);
+    const at = this.#inboxPtr;
+    // Small messages: a byte loop beats TypedArray.set's fixed cost (~13 vs ~28 ns for 12 bytes).
+    if (len <= 64) for (let i = 0; i < len; i++) u8[at + i] = bytes[i]!;
+    else u8.set(bytes, at);
     return len;
   }
 
