@@ -107,9 +107,11 @@ export class Doorbell {
       return true;
     }
     if (options.idleWait === 'block') {
-      Atomics.wait(this.#cell, this.#index, SLEEPING, options.blockMs ?? 50);
+      const outcome = Atomics.wait(this.#cell, this.#index, SLEEPING, options.blockMs ?? 50);
       Atomics.store(this.#cell, this.#index, AWAKE);
-      // One event-loop turn for timers and I/O before the owner drains its rings again.
+      // Rung: drain at once (the owner yields to its event loop after the work it finds).
+      if (outcome !== 'timed-out') return true;
+      // Nothing came: one event-loop turn for timers and I/O before sleeping again.
       setImmediate(onWake);
       return false;
     }
