@@ -13,6 +13,7 @@
  * dec.push(bytes.subarray(3));    // → [[4, 1]]
  */
 import { Packr, Unpackr } from 'msgpackr';
+import { readDataFrame } from './data-frame.js';
 import { FrameError, FrameTooLargeError, MalformedFrameError } from './errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Frame, validateFrame } from './protocol.js';
 
@@ -21,7 +22,7 @@ const HEADER = 4;
 // Records (msgpackr's shared-structure extension) are off: frames are plain arrays, and a peer
 // must not be able to define structures that change how later frames decode.
 const packr = new Packr({ useRecords: false, variableMapSize: true });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
 /** Encode a frame's body (no length prefix). Throws {@link FrameTooLargeError} past `maxFrameBytes`. */
 export function encodeBody(frame: Frame, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Uint8Array {
@@ -62,8 +63,11 @@ export function decodeBody(body: Uint8Array): Frame {
   return validateFrame(value);
 }
 
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
+function concat(chunks: readonly Uint8Array[], total: number): Buffer {
+  if (chunks.length === 1) {
+    const c = chunks[0]!;
+    return Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+  }
   const out = Buffer.allocUnsafe(total);
   let at = 0;
   for (const c of chunks) {
@@ -126,7 +130,8 @@ export class FrameDecoder {
           this.#need = HEADER + len;
           break;
         }
-        out.push(decodeBody(buf.subarray(at + HEADER, at + HEADER + len)));
+        const start = at + HEADER;
+        out.push(readDataFrame(buf, start, start + len) ?? decodeBody(buf.subarray(start, start + len)));
         at += HEADER + len;
       }
     } catch (err) {

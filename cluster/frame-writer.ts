@@ -14,14 +14,22 @@
  * const w = new FrameWriter(conn.main);
  * w.push([FrameType.Heartbeat, 1]); w.push([FrameType.Heartbeat, 2]); // one write, next turn
  */
-import { encodeBody, joinBodies } from './frame-codec.js';
+import { type DataFrame, dataFrameBodySize, isDataFrame, writeDataFrameBody } from './data-frame.js';
+import { FrameTooLargeError } from './errors.js';
+import { encodeBody } from './frame-codec.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Frame } from './protocol.js';
+
+const HEADER = 4;
+
 import type { ByteStream } from './transport.js';
 
 export class FrameWriter {
   readonly maxFrameBytes: number;
   #stream: ByteStream | undefined;
-  #bodies: Uint8Array[] = [];
+  /** Encoded control-frame bodies, or message frames written straight into the output at flush. */
+  #items: (Uint8Array | DataFrame)[] = [];
+  #sizes: number[] = [];
+  #bytes = 0;
   #scheduled: NodeJS.Immediate | undefined;
   #closed = false;
   /** Frames written so far (for metrics). */
@@ -34,13 +42,24 @@ export class FrameWriter {
 
   attach(stream: ByteStream): void {
     this.#stream = stream;
-    if (this.#bodies.length > 0) this.#schedule();
+    if (this.#items.length > 0) this.#schedule();
   }
 
   /** Queue a frame for this turn's write. Throws a FrameError if it is over the cap. */
   push(frame: Frame): void {
     if (this.#closed) return;
-    this.#bodies.push(encodeBody(frame, this.maxFrameBytes));
+    let size: number;
+    if (isDataFrame(frame)) {
+      size = dataFrameBodySize(frame);
+      if (size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
+      this.#items.push(frame);
+    } else {
+      const body = encodeBody(frame, this.maxFrameBytes);
+      size = body.length;
+      this.#items.push(body);
+    }
+    this.#sizes.push(size);
+    this.#bytes += HEADER + size;
     this.#schedule();
   }
 
@@ -56,17 +75,33 @@ export class FrameWriter {
       clearImmediate(this.#scheduled);
       this.#scheduled = undefined;
     }
-    if (this.#stream === undefined || this.#bodies.length === 0 || this.#closed) return;
-    const bodies = this.#bodies;
-    this.#bodies = [];
-    this.frames += bodies.length;
-    this.#stream.write(joinBodies(bodies));
+    if (this.#stream === undefined || this.#items.length === 0 || this.#closed) return;
+    const items = this.#items;
+    const sizes = this.#sizes;
+    const out = Buffer.allocUnsafe(this.#bytes);
+    this.#items = [];
+    this.#sizes = [];
+    this.#bytes = 0;
+    let at = 0;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      out.writeUInt32BE(sizes[i]!, at);
+      at += HEADER;
+      if (item instanceof Uint8Array) {
+        out.set(item, at);
+        at += item.length;
+      } else at = writeDataFrameBody(item, out, at);
+    }
+    this.frames += items.length;
+    this.#stream.write(out);
   };
 
   /** Drop anything queued and refuse further frames. */
   close(): void {
     this.#closed = true;
-    this.#bodies = [];
+    this.#items = [];
+    this.#sizes = [];
+    this.#bytes = 0;
     if (this.#scheduled !== undefined) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
   }

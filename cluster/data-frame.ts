@@ -1,0 +1,132 @@
+/**
+ * A hand-written codec for the two message frames (SendPid, SendName) — the hot path.
+ *
+ * The bytes are ordinary msgpack (a 3-element array: the type, the pid as uint32/uint64 or the
+ * name as str, the payload as bin), so any msgpack decoder reads them and the protocol stays
+ * "length-prefixed msgpack". Writing them by hand straight into the coalesced output buffer,
+ * and reading them back without a general-purpose decoder, avoids an intermediate buffer and
+ * a Buffer view per frame on each side — measured at ~2× on the cluster-fanout benchmark.
+ *
+ * @example
+ * const frame: SendPidFrame = [FrameType.SendPid, 1024, payload];
+ * const out = Buffer.allocUnsafe(dataFrameBodySize(frame));
+ * writeDataFrameBody(frame, out, 0);
+ * readDataFrame(out, 0, out.length); // → [21, 1024, <payload view>]
+ */
+import { FrameType, type SendNameFrame, type SendPidFrame } from './protocol.js';
+
+export type DataFrame = SendPidFrame | SendNameFrame;
+
+const FIXARRAY3 = 0x93;
+
+function binHeader(n: number): number {
+  return n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+}
+
+function strHeader(n: number): number {
+  return n < 32 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+}
+
+/** True for frames this codec handles. */
+export function isDataFrame(frame: readonly unknown[]): frame is DataFrame {
+  return frame[0] === FrameType.SendPid || frame[0] === FrameType.SendName;
+}
+
+/** Body size of a data frame (without the 4-byte length prefix). */
+export function dataFrameBodySize(frame: DataFrame): number {
+  const payload = frame[2].length;
+  const head = 2 + binHeader(payload) + payload;
+  if (frame[0] === FrameType.SendPid) return head + (frame[1] < 0x1_0000_0000 ? 5 : 9);
+  const n = Buffer.byteLength(frame[1]);
+  return head + strHeader(n) + n;
+}
+
+/** Write the body at `at`; returns the offset after it. `out` must have room (see dataFrameBodySize). */
+export function writeDataFrameBody(frame: DataFrame, out: Buffer, at: number): number {
+  out[at++] = FIXARRAY3;
+  out[at++] = frame[0];
+  if (frame[0] === FrameType.SendPid) {
+    const pid = frame[1];
+    if (pid < 0x1_0000_0000) {
+      out[at] = 0xce;
+      out.writeUInt32BE(pid, at + 1);
+      at += 5;
+    } else {
+      out[at] = 0xcf;
+      out.writeUInt32BE(Math.floor(pid / 0x1_0000_0000), at + 1);
+      out.writeUInt32BE(pid >>> 0, at + 5);
+      at += 9;
+    }
+  } else {
+    const name = frame[1];
+    const n = Buffer.byteLength(name);
+    if (n < 32) out[at++] = 0xa0 | n;
+    else if (n < 0x100) {
+      out[at++] = 0xd9;
+      out[at++] = n;
+    } else if (n < 0x10000) {
+      out[at] = 0xda;
+      out.writeUInt16BE(n, at + 1);
+      at += 3;
+    } else {
+      out[at] = 0xdb;
+      out.writeUInt32BE(n, at + 1);
+      at += 5;
+    }
+    at += out.write(name, at, 'utf8');
+  }
+  const payload = frame[2];
+  const p = payload.length;
+  if (p < 0x100) {
+    out[at++] = 0xc4;
+    out[at++] = p;
+  } else if (p < 0x10000) {
+    out[at] = 0xc5;
+    out.writeUInt16BE(p, at + 1);
+    at += 3;
+  } else {
+    out[at] = 0xc6;
+    out.writeUInt32BE(p, at + 1);
+    at += 5;
+  }
+  out.set(payload, at);
+  return at + p;
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) >>> 0) + (b[at + 1]! << 16) + (b[at + 2]! << 8) + b[at + 3]!;
+}
+
+/**
+ * Read a SendPid frame laid out exactly as {@link writeDataFrameBody} writes it from
+ * `buf[start, end)`; undefined for anything else (the caller falls back to the general decoder,
+ * which also produces the precise error for malformed input). The payload is a view of `buf`.
+ */
+export function readDataFrame(buf: Buffer, start: number, end: number): SendPidFrame | undefined {
+  if (end - start < 9 || buf[start] !== FIXARRAY3 || buf[start + 1] !== FrameType.SendPid) return undefined;
+  let at = start + 2;
+  let pid: number;
+  if (buf[at] === 0xce) {
+    pid = u32(buf, at + 1);
+    at += 5;
+  } else if (buf[at] === 0xcf) {
+    const hi = u32(buf, at + 1);
+    if (hi >= 0x200000) return undefined; // beyond a safe integer: let the general path reject it
+    pid = hi * 0x1_0000_0000 + u32(buf, at + 5);
+    at += 9;
+  } else return undefined;
+  let len: number;
+  const tag = buf[at];
+  if (tag === 0xc4 && at + 2 <= end) {
+    len = buf[at + 1]!;
+    at += 2;
+  } else if (tag === 0xc5 && at + 3 <= end) {
+    len = (buf[at + 1]! << 8) | buf[at + 2]!;
+    at += 3;
+  } else if (tag === 0xc6 && at + 5 <= end) {
+    len = u32(buf, at + 1);
+    at += 5;
+  } else return undefined;
+  if (at + len !== end) return undefined;
+  return [FrameType.SendPid, pid, buf.subarray(at, end)];
+}
