@@ -37,9 +37,18 @@ const MAX_NAME_BYTES = 255;
 const MAX_RANDOM_BYTES = 65536;
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
+/** Exit reasons a guest passes most often: returned as constants, no string building. */
+const KNOWN_TEXT = ['normal', 'shutdown', 'killed', 'crashed', 'timeout'];
+
 /** Short ASCII text decoded without TextDecoder's fixed cost; undefined if not short ASCII. */
 function asciiText(u8: Uint8Array, ptr: number, len: number): string | undefined {
   if (len > 64) return undefined;
+  for (const known of KNOWN_TEXT) {
+    if (known.length !== len) continue;
+    let i = 0;
+    while (i < len && u8[ptr + i] === known.charCodeAt(i)) i++;
+    if (i === len) return known;
+  }
   let s = '';
   for (let i = 0; i < len; i++) {
     const c = u8[ptr + i]!;
