@@ -197,6 +197,16 @@ export class Scheduler implements LocalNode {
     this.maxHandlerMs = checkInt(options.maxHandlerMs ?? 1000, 'options.maxHandlerMs', 1);
     this.#spawnTimeoutMs = checkInt(options.spawnTimeoutMs ?? 10_000, 'options.spawnTimeoutMs', 1);
     this.#ringBytes = options.ringBytes ?? 1 << 18;
+    if (
+      !Number.isInteger(this.#ringBytes) ||
+      this.#ringBytes < 1024 ||
+      this.#ringBytes > 2 ** 30 ||
+      (this.#ringBytes & (this.#ringBytes - 1)) !== 0
+    ) {
+      throw new SchedulerOptionError(
+        `options.ringBytes must be a power of two between 1024 and 2^30, got ${String(options.ringBytes)}`,
+      );
+    }
     this.#turnsPerTick = checkInt(options.turnsPerTick ?? 64, 'options.turnsPerTick', 1);
     this.#logger = options.logger ?? consoleLogger;
     if (options.spinMicros !== undefined) checkInt(options.spinMicros, 'options.spinMicros', 0, 1_000_000);
@@ -326,6 +336,10 @@ export class Scheduler implements LocalNode {
     this.#workers[thread] = undefined as unknown as ShardSlot;
     void old.worker.terminate();
     this.#watchdog.reset(thread);
+    this.#node.rejectPendingFor(
+      thread,
+      new ShardLostError(`shard ${thread} was lost (${culpritReason}) before it answered`),
+    );
     // 2. Names of the dead shard go; a registry lock it held is released.
     const registry = this.#node.registry;
     registry.releaseIfHeldBy(thread);
@@ -420,7 +434,7 @@ export class Scheduler implements LocalNode {
     const { thread, spec } = this.#prepare(target, options);
     const id = this.#node.nextRequestId();
     const pid = await new Promise<unknown>((resolve, reject) => {
-      this.#node.expect(id, { resolve, reject });
+      this.#node.expect(id, thread, { resolve, reject });
       this.#node.dispatch(thread, { t: 'spawn', id, spec, from: this.shards });
     });
     return this.#track(pid as Pid);

@@ -54,7 +54,13 @@ export interface ShardNodeOptions {
   readonly loads?: Int32Array;
 }
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
+type Pending = {
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  thread?: number;
+  /** Queries resolve with this when their thread is lost (spawns reject). */
+  fallback?: unknown;
+};
 
 export class ShardNode {
   readonly rt: Runtime;
@@ -413,7 +419,7 @@ export class ShardNode {
   query(thread: number, q: 'info' | 'list' | 'stats', pid?: Pid): Promise<unknown> {
     const id = ++this.#reqSeq;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, thread, fallback: q === 'list' ? [] : undefined });
       const ok = this.dispatch(
         thread,
         pid === undefined
@@ -427,16 +433,26 @@ export class ShardNode {
     });
   }
 
-  /** Resolve a pending request (spawn replies use the same table). */
-  expect(id: number, pending: Pending): void {
-    this.#pending.set(id, pending);
+  /** Wait for the answer to request `id` sent to `thread` (spawn replies use the same table). */
+  expect(id: number, thread: number, pending: Pending): void {
+    this.#pending.set(id, { ...pending, thread });
+  }
+
+  /** Reject the requests waiting on `thread` (its worker is gone). */
+  rejectPendingFor(thread: number, err: unknown): void {
+    for (const [id, p] of this.#pending) {
+      if (p.thread !== thread) continue;
+      this.#pending.delete(id);
+      if ('fallback' in p) p.resolve(p.fallback);
+      else p.reject(err);
+    }
   }
 
   nextRequestId(): number {
     return ++this.#reqSeq;
   }
 
-  /** Reject every request waiting on `thread`'s answer is not tracked per thread; reject all. */
+  /** Reject every pending request (the node is closing). */
   rejectPending(err: unknown): void {
     for (const p of this.#pending.values()) p.reject(err);
     this.#pending.clear();

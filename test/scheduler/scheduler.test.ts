@@ -185,3 +185,42 @@ describe('Scheduler placement', () => {
     expect(sched.isAlive(pid)).toBe(true);
   });
 });
+
+describe('Scheduler options and bookkeeping', () => {
+  it('works with blocking idle waits and spinning shards too', async () => {
+    for (const options of [{ idleWait: 'block' as const }, { spinMicros: 20 }]) {
+      const sched = make(options);
+      const c = collector(sched);
+      const a = agent(sched, c.pid, { placement: { shard: 0 } });
+      const b = agent(sched, c.pid, { placement: { shard: 1 } });
+      sched.send(a, { cmd: 'burst', to: b, count: 500 });
+      await eventually(() =>
+        expect(c.inbox.filter((m) => (m as { unknown?: unknown }).unknown).length).toBe(500),
+      );
+      await sched.destroy();
+    }
+  });
+
+  it('a name is unique across shards and isAlive turns false once a spawned pid has ended', async () => {
+    const sched = make();
+    const c = collector(sched);
+    const a = agent(sched, c.pid, { placement: { shard: 0 } });
+    const b = agent(sched, c.pid, { placement: { shard: 1 } });
+    expect(sched.register('only', a)).toBe(true);
+    expect(sched.register('only', b)).toBe(false);
+    sched.send(b, { cmd: 'register', name: 'only' });
+    await eventually(() => expect(c.inbox).toContainEqual({ registered: false }));
+    expect(sched.isAlive(a)).toBe(true);
+    sched.exit(a, 'done');
+    await eventually(() => expect(sched.isAlive(a)).toBe(false));
+    await eventually(() => expect(sched.whereis('only')).toBeUndefined());
+  });
+
+  it('rejects bad options with a message naming the option', () => {
+    expect(() => new Scheduler({ shards: 0 })).toThrow(/options\.shards must be an integer/);
+    expect(() => new Scheduler({ shards: 1, idleWait: 'nap' as 'block' })).toThrow(/options\.idleWait/);
+    expect(() => new Scheduler({ shards: 1, ringBytes: 1000 })).toThrow(
+      /options\.ringBytes must be a power of two/,
+    );
+  });
+});

@@ -98,3 +98,17 @@ describe('Scheduler watchdog', () => {
     await roundTrip(sched, c.inbox, other, c.pid, 'still here');
   });
 });
+
+describe('Scheduler requests to a lost shard', () => {
+  it('a pending spawnAsync on a shard that dies rejects with shard lost', async () => {
+    const sched = new Scheduler({ shards: 2, maxHandlerMs: 300, logger: silentLogger });
+    s = sched;
+    const c = collector(sched);
+    const spinner = agent(sched, c.pid, { placement: { shard: 0 } });
+    sched.send(spinner, { cmd: 'spin' });
+    // Queued behind the spinner: the shard never gets to answer before the watchdog replaces it.
+    const pending = sched.spawnAsync({ module: AGENT }, { placement: { shard: 0 } });
+    await expect(pending).rejects.toMatchObject({ code: 'WACTOR_ERR_SCHEDULER_SHARD_LOST' });
+    expect(await sched.info(spinner)).toBeUndefined();
+  });
+});
