@@ -28,7 +28,7 @@ import { maySpawn } from './capabilities.js';
 import { GuestFault } from './errors.js';
 import type { WasmInstance } from './instance.js';
 import { giveBack, LOCAL_MAX, takeLocal } from './local-bytes.js';
-import type { WasmImports } from './wasm-types.js';
+import type { WasmModule } from './module.js';
 
 const strict = new TextDecoder('utf-8', { fatal: true });
 const lenient = new TextDecoder('utf-8');
@@ -58,17 +58,27 @@ function asciiText(u8: Uint8Array, ptr: number, len: number): string | undefined
   return s;
 }
 
-export function createImports(inst: WasmInstance): WasmImports {
-  const module = inst.module;
+/**
+ * The import functions of a module, shared by all its instances (one set per module, so each is
+ * optimized once and an instance costs no closures). They act on `module.active`, the instance
+ * whose export is running (set by WasmInstance on every entry, restored on exit).
+ */
+export function createImports(module: WasmModule): {
+  readonly wactor: Record<string, unknown>;
+  readonly env: Record<string, unknown>;
+} {
   const host = module.host;
   const node = host.node;
   const caps = module.caps;
 
-  const cur = (what: string): WasmActor => {
-    const a = inst.cur;
-    if (a === undefined) throw new GuestFault(`wactor.${what} called outside an actor call (e.g. at start)`);
-    return a;
+  const active = (what: string): WasmInstance => {
+    const inst = module.active;
+    if (inst === undefined || inst.cur === undefined) {
+      throw new GuestFault(`wactor.${what} called outside an actor call (e.g. at start)`);
+    }
+    return inst;
   };
+  const cur = (what: string): WasmActor => active(what).cur!;
   const deny = (cap: Capability): number => {
     host.countDenied(module, cap);
     return DENIED;
@@ -76,12 +86,14 @@ export function createImports(inst: WasmInstance): WasmImports {
   /** A copy of guest bytes (the guest may overwrite its buffer as soon as we return). */
   const copy = (ptr: number, len: number, what: string): Uint8Array => {
     ptr >>>= 0;
-    return inst.check(ptr, len, what).slice(ptr, ptr + len);
+    return active(what)
+      .check(ptr, len, what)
+      .slice(ptr, ptr + len);
   };
   /** A name: UTF-8, 1..255 bytes; undefined if invalid (→ BADARG). Bad pointers still trap. */
   const name = (ptr: number, len: number, what: string): string | undefined => {
     ptr >>>= 0;
-    const u8 = inst.check(ptr, len, what);
+    const u8 = active(what).check(ptr, len, what);
     if (len === 0 || len > MAX_NAME_BYTES) return undefined;
     const ascii = asciiText(u8, ptr, len);
     if (ascii !== undefined) return ascii;
@@ -93,7 +105,7 @@ export function createImports(inst: WasmInstance): WasmImports {
   };
   const text = (ptr: number, len: number, what: string): string => {
     ptr >>>= 0;
-    const u8 = inst.check(ptr, len, what);
+    const u8 = active(what).check(ptr, len, what);
     return asciiText(u8, ptr, len) ?? lenient.decode(u8.subarray(ptr, ptr + len));
   };
   const deliver = (pid: number, msg: unknown): number => {
@@ -103,7 +115,7 @@ export function createImports(inst: WasmInstance): WasmImports {
   };
   let lastLocal = 0;
   /** Send guest bytes: pooled to a Wasm actor of this host, else as a fresh Uint8Array. */
-  const sendBytes = (pid: number, ptr: number, len: number, what: string): number => {
+  const sendBytes = (inst: WasmInstance, pid: number, ptr: number, len: number, what: string): number => {
     const u8 = inst.check(ptr, len, what);
     if (len > host.maxMessageBytes) return TOO_LARGE;
     // `lastLocal` caches the last pid found to be a Wasm actor of this host. Pids are never
@@ -120,6 +132,8 @@ export function createImports(inst: WasmInstance): WasmImports {
   const asString = (ptr: number): string => {
     ptr >>>= 0;
     if (ptr < 4) return '';
+    const inst = module.active;
+    if (inst === undefined) return '(no instance)';
     const u8 = inst.check(ptr - 4, 4, 'abort');
     const len = (u8[ptr - 4]! | (u8[ptr - 3]! << 8) | (u8[ptr - 2]! << 16) | (u8[ptr - 1]! << 24)) >>> 0;
     return utf16.decode(inst.check(ptr, len, 'abort').subarray(ptr, ptr + len));
@@ -129,8 +143,9 @@ export function createImports(inst: WasmInstance): WasmImports {
     self: (): number => cur('self').pid,
 
     send(pid: number, ptr: number, len: number): number {
-      if (inst.cur === undefined) cur('send');
-      return sendBytes(pid, ptr >>> 0, len, 'send');
+      const inst = module.active;
+      if (inst === undefined || inst.cur === undefined) cur('send');
+      return sendBytes(inst!, pid, ptr >>> 0, len, 'send');
     },
 
     send_named(namePtr: number, nameLen: number, ptr: number, len: number): number {
@@ -151,13 +166,14 @@ export function createImports(inst: WasmInstance): WasmImports {
     },
 
     reply(ptr: number, len: number): number {
-      const a = cur('reply');
+      const inst = active('reply');
+      const a = inst.cur!;
       ptr >>>= 0;
       if (a.replyTo === 0) {
         inst.check(ptr, len, 'reply');
         return NO_REQUEST;
       }
-      return sendBytes(a.replyTo, ptr, len, 'reply');
+      return sendBytes(inst, a.replyTo, ptr, len, 'reply');
     },
 
     sender: (): number => cur('sender').replyTo,
@@ -247,7 +263,7 @@ export function createImports(inst: WasmInstance): WasmImports {
       const reason = text(ptr, len, 'exit_signal');
       if (!caps.control) return deny('control');
       if (!isPid(pid) || reason.length === 0) return BADARG;
-      return inst.ctx!.exitSignal(pid, reason) ? OK : NOPROC;
+      return active('exit_signal').ctx!.exitSignal(pid, reason) ? OK : NOPROC;
     },
 
     send_after(pid: number, ms: number, ptr: number, len: number): number {
@@ -291,7 +307,7 @@ export function createImports(inst: WasmInstance): WasmImports {
 
     random(ptr: number, len: number): number {
       ptr >>>= 0;
-      const u8 = inst.check(ptr, len, 'random');
+      const u8 = active('random').check(ptr, len, 'random');
       if (len > MAX_RANDOM_BYTES) return BADARG;
       webcrypto.getRandomValues(u8.subarray(ptr, ptr + len));
       return OK;
@@ -299,7 +315,6 @@ export function createImports(inst: WasmInstance): WasmImports {
   };
 
   const env = {
-    memory: inst.memory,
     abort(msg: number, file: number, line: number, col: number): never {
       const where = file === 0 ? '' : ` at ${asString(file)}:${line}:${col}`;
       throw new GuestFault(`abort: ${msg === 0 ? '(no message)' : asString(msg)}${where}`);
@@ -309,7 +324,7 @@ export function createImports(inst: WasmInstance): WasmImports {
         deny('log');
         return;
       }
-      const pid: Pid | undefined = inst.cur?.pid;
+      const pid: Pid | undefined = module.active?.cur?.pid;
       host.logger.debug(
         `[wasm ${module.name} ${pid ?? '-'}] trace: ${asString(msg)} ${args.slice(0, n).join(', ')}`,
       );

@@ -19,7 +19,7 @@ import type { WasmActor } from './actor.js';
 import { GuestFault, WasmTrapError } from './errors.js';
 import { drainLocal, type LocalBytes } from './local-bytes.js';
 import type { WasmModule } from './module.js';
-import { type WasmImports, type WasmMemory, wasm } from './wasm-types.js';
+import { type WasmMemory, wasm } from './wasm-types.js';
 
 /** The guest exports, as JS sees them. */
 interface GuestExports {
@@ -30,6 +30,9 @@ interface GuestExports {
   wactor_signal(actor: number, kind: number, from: number, ref: number, rlen: number, dlen: number): void;
   wactor_stop(actor: number, reasonLen: number): void;
 }
+
+/** What {@link WasmInstance} saves when a guest call nests inside another. */
+type Saved = [WasmActor | undefined, Context | undefined, WasmInstance | undefined];
 
 /** Sent (as a system notice) to the other actors of a shared instance that trapped. */
 export const POISON: unique symbol = Symbol('wactor.wasm.poison');
@@ -66,18 +69,32 @@ export class WasmInstance {
   }
 
   /** Instantiate and run the ABI handshake. Throws (the module wraps it) on any failure. */
-  start(imports: WasmImports, inboxBytes: number): void {
-    const instance = new wasm.Instance(this.module.compiled, imports);
-    const ex = instance.exports as unknown as GuestExports;
-    for (const name of Object.keys(REQUIRED_EXPORTS)) {
-      if (typeof (ex as unknown as Record<string, unknown>)[name] !== 'function') {
-        throw new Error(`export ${name} is not a function`);
+  start(inboxBytes: number): void {
+    const module = this.module;
+    const shared = module.imports;
+    // The start function and the handshake run as this instance with no current actor (imports
+    // that act for an actor fault). Instantiation may happen inside another instance's call
+    // (a guest's spawn), so the active instance is restored afterwards.
+    const prev = module.active;
+    module.active = this;
+    try {
+      const instance = new wasm.Instance(module.compiled, {
+        env: { memory: this.memory, ...shared.env },
+        wactor: shared.wactor,
+      });
+      const ex = instance.exports as unknown as GuestExports;
+      for (const name of Object.keys(REQUIRED_EXPORTS)) {
+        if (typeof (ex as unknown as Record<string, unknown>)[name] !== 'function') {
+          throw new Error(`export ${name} is not a function`);
+        }
       }
+      this.#ex = ex;
+      const abi = ex.wactor_abi();
+      if (abi !== 1) throw new Error(`wactor_abi() returned ${abi}; this host implements ABI version 1`);
+      this.#setInbox(ex.wactor_inbox(inboxBytes), inboxBytes);
+    } finally {
+      module.active = prev;
     }
-    this.#ex = ex;
-    const abi = ex.wactor_abi();
-    if (abi !== 1) throw new Error(`wactor_abi() returned ${abi}; this host implements ABI version 1`);
-    this.#setInbox(ex.wactor_inbox(inboxBytes), inboxBytes);
   }
 
   // ---- memory ---------------------------------------------------------------------------------
@@ -170,25 +187,26 @@ export class WasmInstance {
   // ---- guest calls ----------------------------------------------------------------------------
 
   /**
-   * Make `actor` current for a guest call. Returns what was current before, or `undefined` when
-   * nothing was (the common case, so no allocation): pass it back to {@link #leave}.
+   * Make `actor` current for a guest call (and this instance the module's active one). Returns
+   * what was current before, or `undefined` when nothing was (the common case, so no
+   * allocation): pass it back to {@link #leave}.
    */
-  #enter(
-    actor: WasmActor,
-    ctx: Context | undefined,
-  ): [WasmActor | undefined, Context | undefined] | undefined {
-    const saved: [WasmActor | undefined, Context | undefined] | undefined =
-      this.depth === 0 ? undefined : [this.cur, this.ctx];
+  #enter(actor: WasmActor, ctx: Context | undefined): Saved | undefined {
+    const module = this.module;
+    const saved: Saved | undefined =
+      this.depth === 0 && module.active === undefined ? undefined : [this.cur, this.ctx, module.active];
     this.cur = actor;
     this.ctx = ctx;
     this.depth++;
+    module.active = this;
     return saved;
   }
 
-  #leave(saved: [WasmActor | undefined, Context | undefined] | undefined): void {
+  #leave(saved: Saved | undefined): void {
     this.depth--;
     this.cur = saved?.[0];
     this.ctx = saved?.[1];
+    this.module.active = saved?.[2];
     if (this.depth === 0 && this.#pendingStops.length > 0) this.#flushStops();
   }
 
@@ -223,9 +241,12 @@ export class WasmInstance {
       }
       return;
     }
+    const module = this.module;
+    const prev = module.active;
     this.cur = actor;
     this.ctx = ctx;
     this.depth = 1;
+    module.active = this;
     try {
       this.#ex!.wactor_receive(actor.slot, this.#put(bytes));
     } catch (err) {
@@ -234,6 +255,7 @@ export class WasmInstance {
       this.depth = 0;
       this.cur = undefined;
       this.ctx = undefined;
+      module.active = prev;
       if (this.#pendingStops.length > 0) this.#flushStops();
     }
   }
@@ -245,9 +267,12 @@ export class WasmInstance {
       this.receive(actor, ctx, m.bytes.slice(0, m.len));
       return;
     }
+    const module = this.module;
+    const prev = module.active;
     this.cur = actor;
     this.ctx = ctx;
     this.depth = 1;
+    module.active = this;
     try {
       const len = m.len;
       if (len > this.#inboxCap) this.#setInbox(this.#ex!.wactor_inbox(len), len);
@@ -261,6 +286,7 @@ export class WasmInstance {
       this.depth = 0;
       this.cur = undefined;
       this.ctx = undefined;
+      module.active = prev;
       if (this.#pendingStops.length > 0) this.#flushStops();
     }
   }

@@ -72,6 +72,10 @@ export class WasmModule {
   readonly pool: number;
   readonly actorsPerInstance: number;
   readonly minPages: number;
+  /** The import functions shared by every instance of this module. */
+  readonly imports: ReturnType<typeof createImports>;
+  /** The instance whose export is running (the import functions act on it); see instance.ts. */
+  active: WasmInstance | undefined = undefined;
   /** The spawn options of a plain `host.spawn(name)`, allocated once. */
   readonly spawnOptions: { readonly label: string };
   readonly stats: WasmModuleStats = {
@@ -116,6 +120,7 @@ export class WasmModule {
     this.pool = intOption(options.pool, 64, 0, `${what}.pool`);
     this.actorsPerInstance = intOption(options.actorsPerInstance, 65536, 1, `${what}.actorsPerInstance`);
     this.minPages = validateShape(name, shape, this.caps);
+    this.imports = createImports(this);
     // Instantiate once now: the start function and the ABI handshake fail at load, not at the
     // first spawn. The instance is kept for the first actor.
     const first = this.#instantiate();
@@ -130,7 +135,7 @@ export class WasmModule {
       this.#memories.pop() ?? new wasm.Memory({ initial: this.minPages, maximum: this.caps.maxMemoryPages });
     const inst = new WasmInstance(this, memory);
     try {
-      inst.start(createImports(inst), this.host.inboxBytes);
+      inst.start(this.host.inboxBytes);
     } catch (err) {
       throw new WasmInstantiateError(
         this.name,

@@ -66,6 +66,20 @@ describe('capabilities, default deny', () => {
     expect(host.stats().denied.byCapability).toEqual({ spawn: 1 });
   });
 
+  it('a guest spawning its own module (a fresh instance mid-call) still acts as itself after', async () => {
+    setup();
+    host.loadSync('overseer', guestBytes('overseer'), { pool: 0, grants: { spawn: true } });
+    const parent = host.spawn('overseer', '0');
+    const replies = collector(rt);
+    rt.send(parent, wasmRequest(replies.pid, 'spawn overseer 0'));
+    await eventually(() => expect(replies.texts()).toHaveLength(1));
+    const child = Number(replies.texts()[0]);
+    expect(child).toBeGreaterThan(parent);
+    rt.send(child, wasmRequest(replies.pid, 'spawn overseer 0'));
+    await eventually(() => expect(replies.texts()).toHaveLength(2));
+    expect(host.stats().modules.overseer).toMatchObject({ live: 3, instancesCreated: 3 });
+  });
+
   it('a spawn grant can name modules; others are DENIED and unknown ones are NO_MODULE (-7)', async () => {
     setup();
     host.loadSync('echo', guestBytes('echo'));
