@@ -17,7 +17,10 @@
  * mesh.start();
  */
 import { createDoorbells, Doorbell, type IdleWait } from './doorbell.js';
+import { HEAD_BYTES } from './protocol.js';
 import { createRing, RingConsumer, RingProducer, type SendResult } from './ring.js';
+
+type Reader = (body: Uint8Array, head: Uint8Array) => void;
 
 /** The shared buffers of a mesh of `threads` threads (passed to workers as workerData). */
 export interface MeshBuffers {
@@ -73,8 +76,10 @@ export class Mesh {
   readonly #out: (RingProducer | null)[] = [];
   readonly #in: (RingConsumer | null)[] = [];
   readonly #bells: Doorbell[] = [];
+  /** One bound callback per peer, so a drain allocates no closure. */
+  readonly #readers: Reader[] = [];
   readonly #mine: Doorbell;
-  readonly #onRecord: (from: number, bytes: Uint8Array) => void;
+  readonly #onRecord: (from: number, body: Uint8Array, head: Uint8Array) => void;
   readonly #options: MeshOptions;
   readonly #budget: number;
   #dirty: number[] = [];
@@ -93,7 +98,7 @@ export class Mesh {
   constructor(
     buffers: MeshBuffers,
     self: number,
-    onRecord: (from: number, bytes: Uint8Array) => void,
+    onRecord: (from: number, body: Uint8Array, head: Uint8Array) => void,
     options: MeshOptions = {},
   ) {
     this.self = self;
@@ -107,6 +112,7 @@ export class Mesh {
       this.#bells.push(new Doorbell(buffers.bells, t));
       this.#isDirty.push(false);
       this.#unpublished.push(0);
+      this.#readers.push((body, head) => this.#onRecord(t, body, head));
       this.#out.push(null);
       this.#in.push(null);
       if (t !== self) this.#attach(buffers, t);
@@ -135,7 +141,11 @@ export class Mesh {
    * processes are gone).
    */
   replacePeer(buffers: MeshBuffers, thread: number): void {
-    this.#in[thread]?.read((bytes) => this.#onRecord(thread, bytes));
+    this.#in[thread]?.read(
+      (body, head) => this.#onRecord(thread, body, head),
+      Number.POSITIVE_INFINITY,
+      HEAD_BYTES,
+    );
     this.#attach(buffers, thread);
     this.#isDirty[thread] = false;
     this.#dirty = this.#dirty.filter((t) => t !== thread);
@@ -224,7 +234,7 @@ export class Mesh {
     for (let t = 0; t < this.threads; t++) {
       const rx = this.#in[t];
       if (rx == null) continue;
-      const { messages, spaceFreed } = rx.read((bytes) => this.#onRecord(t, bytes), this.#budget);
+      const { messages, spaceFreed } = rx.read(this.#readers[t] as Reader, this.#budget, HEAD_BYTES);
       if (spaceFreed) this.#bells[t]?.ring();
       total += messages;
     }

@@ -3,13 +3,15 @@
  * control messages (spawn, link, monitor, exit, names, queries) that share the rings with user
  * messages so that every signal between two threads keeps its order relative to the messages.
  *
- * A ring record starts with a one-byte tag:
+ * A ring record starts with a 9-byte head — the target pid (f64 little-endian, 0 for control)
+ * and a one-byte tag — followed by the body. The consumer splits the head off into a scratch
+ * buffer (`RingConsumer.read(…, HEAD_BYTES)`), so the body is the only allocation per message:
  *
- * | tag | layout                                   | meaning                                  |
- * | --- | ---------------------------------------- | ---------------------------------------- |
- * | 1   | tag, pid (f64 LE, 8 bytes), raw payload   | a user message that is a `Uint8Array`     |
- * | 2   | tag, pid (f64 LE, 8 bytes), msgpack value | a user message of plain data              |
- * | 3   | tag, msgpack {@link Control}              | a control message                         |
+ * | tag | body                 | meaning                                  |
+ * | --- | -------------------- | ---------------------------------------- |
+ * | 1   | raw payload          | a user message that is a `Uint8Array`     |
+ * | 2   | msgpack value        | a user message of plain data              |
+ * | 3   | msgpack {@link Control} | a control message                      |
  *
  * @example
  * const rec = encodeUser(7170, new Uint8Array([1, 2]));
@@ -129,17 +131,25 @@ export function assertPlain(value: unknown, path = 'msg', depth = 0): void {
   }
 }
 
-/** Write the 9-byte routing header (tag, pid as f64 LE) into `out`. */
+/** Bytes of a record's head: the pid (f64 LE) then the tag. */
+export const HEAD_BYTES = 9;
+
+/** Write a record head (pid, tag) into `out`. */
 function header(out: Uint8Array, tag: number, pid: Pid): void {
-  out[0] = tag;
   scratch[0] = pid;
-  for (let i = 0; i < 8; i++) out[1 + i] = scratchBytes[i] as number;
+  for (let i = 0; i < 8; i++) out[i] = scratchBytes[i] as number;
+  out[8] = tag;
 }
 
-/** Read the pid of a user record (bytes 1..8). */
-export function recordPid(bytes: Uint8Array): Pid {
-  for (let i = 0; i < 8; i++) scratchBytes[i] = bytes[1 + i] as number;
+/** The pid in a record head. */
+export function headPid(head: Uint8Array): Pid {
+  for (let i = 0; i < 8; i++) scratchBytes[i] = head[i] as number;
   return scratch[0] as number;
+}
+
+/** The tag in a record head. */
+export function headTag(head: Uint8Array): number {
+  return head[8] as number;
 }
 
 /**
@@ -147,7 +157,7 @@ export function recordPid(bytes: Uint8Array): Pid {
  * `head` is a shared scratch buffer: use it before the next call. Throws
  * {@link CrossShardMessageError} for values that are not plain data.
  */
-const headScratch = new Uint8Array(9);
+const headScratch = new Uint8Array(HEAD_BYTES);
 export function encodeUserParts(pid: Pid, msg: unknown): [Uint8Array, Uint8Array] {
   if (msg instanceof Uint8Array && msg.constructor === Uint8Array) {
     header(headScratch, TAG_BYTES, pid);
@@ -158,30 +168,41 @@ export function encodeUserParts(pid: Pid, msg: unknown): [Uint8Array, Uint8Array
   return [headScratch, packr.pack(msg)];
 }
 
+/** A control message as `[head, body]` (same scratch rule as {@link encodeUserParts}). */
+export function encodeControlParts(control: Control): [Uint8Array, Uint8Array] {
+  header(headScratch, TAG_CONTROL, 0);
+  return [headScratch, packr.pack(control)];
+}
+
+/** Join a head and a body into one record (tests, and the rare paths that need one array). */
+export function joinRecord([head, body]: [Uint8Array, Uint8Array]): Uint8Array {
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
 /** Encode a user message for `pid` as one record; throws {@link CrossShardMessageError} for non-plain values. */
 export function encodeUser(pid: Pid, msg: unknown): Uint8Array {
-  const [head, body] = encodeUserParts(pid, msg);
-  const out = new Uint8Array(9 + body.length);
-  out.set(head);
-  out.set(body, 9);
-  return out;
+  return joinRecord(encodeUserParts(pid, msg));
 }
 
 export function encodeControl(control: Control): Uint8Array {
-  const body = packr.pack(control);
-  const out = new Uint8Array(1 + body.length);
-  out[0] = TAG_CONTROL;
-  out.set(body, 1);
-  return out;
+  return joinRecord(encodeControlParts(control));
 }
 
-export function decodeRecord(bytes: Uint8Array): Decoded {
-  const tag = bytes[0];
-  if (tag === TAG_CONTROL) return { kind: 'control', control: packr.unpack(bytes.subarray(1)) as Control };
-  const pid = recordPid(bytes);
-  if (tag === TAG_BYTES) return { kind: 'user', pid, msg: bytes.subarray(9) };
-  if (tag === TAG_PACKED) return { kind: 'user', pid, msg: packr.unpack(bytes.subarray(9)) };
+/** Decode the body of a record whose head was split off. */
+export function decodeBody(head: Uint8Array, body: Uint8Array): Decoded {
+  const tag = headTag(head);
+  if (tag === TAG_BYTES) return { kind: 'user', pid: headPid(head), msg: body };
+  if (tag === TAG_PACKED) return { kind: 'user', pid: headPid(head), msg: packr.unpack(body) };
+  if (tag === TAG_CONTROL) return { kind: 'control', control: packr.unpack(body) as Control };
   throw new CrossShardMessageError(`unknown ring record tag ${String(tag)}`);
+}
+
+/** Decode a whole record (head and body in one array). */
+export function decodeRecord(bytes: Uint8Array): Decoded {
+  return decodeBody(bytes.subarray(0, HEAD_BYTES), bytes.subarray(HEAD_BYTES));
 }
 
 /** Encode a value that is only known to be plain at run time (e.g. `info` answers). */

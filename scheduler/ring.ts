@@ -363,6 +363,7 @@ export class RingConsumer {
   /** Chunks of a message whose last chunk has not arrived yet. */
   #parts: Uint8Array[] = [];
   #partsLength = 0;
+  #headScratch = new Uint8Array(0);
   #received = 0;
 
   constructor(sab: SharedArrayBuffer) {
@@ -392,9 +393,17 @@ export class RingConsumer {
    * producer (its doorbell) so it drains its local queue.
    */
   read(
-    onMessage: (bytes: Uint8Array) => void,
+    onMessage: (bytes: Uint8Array, head: Uint8Array) => void,
     max = Number.POSITIVE_INFINITY,
+    split = 0,
   ): { messages: number; spaceFreed: boolean } {
+    // With `split`, the first `split` bytes of each message go to a reused scratch array and only
+    // the rest is copied into a fresh one: one allocation per message for header + payload.
+    if (split > 0 && this.#headScratch.length !== split) this.#headScratch = new Uint8Array(split);
+    const scratch = this.#headScratch;
+    const data = this.#data;
+    const words = this.#words;
+    const mask = this.#mask;
     // One SC load of tail per batch: everything below it is fully written (see the file comment).
     const tail = Atomics.load(this.#ctl, TAIL) >>> 0;
     const start = this.#head;
@@ -403,11 +412,23 @@ export class RingConsumer {
     let spaceFreed = false;
     try {
       while (head !== tail && messages < max) {
-        const pos = head & this.#mask;
-        const header = this.#words[pos >>> 2] as number;
+        const pos = head & mask;
+        const header = words[pos >>> 2] as number;
         const len = header & LEN_MASK;
         const more = (header & MORE) !== 0;
-        const bytes = this.#copyOut((pos + 4) & this.#mask, len);
+        const at = (pos + 4) & mask;
+        if (split > 0 && !more && this.#parts.length === 0 && len >= split) {
+          // The common case: a whole message in one record, header split off without a copy.
+          for (let i = 0; i < split; i++) scratch[i] = data[(at + i) & mask] as number;
+          const body = this.#copyOut((at + split) & mask, len - split);
+          head = (head + 4 + ((len + 3) & ~3)) >>> 0;
+          messages++;
+          this.#received++;
+          this.#head = head;
+          onMessage(body, scratch);
+          continue;
+        }
+        const bytes = this.#copyOut(at, len);
         head = (head + 4 + ((len + 3) & ~3)) >>> 0;
         if (more) {
           this.#parts.push(bytes);
@@ -430,7 +451,10 @@ export class RingConsumer {
         this.#received++;
         // Advance our private head before the callback so a throwing callback does not replay.
         this.#head = head;
-        onMessage(whole);
+        if (split > 0) {
+          scratch.set(whole.subarray(0, split));
+          onMessage(whole.subarray(split), scratch);
+        } else onMessage(whole, scratch);
       }
     } finally {
       this.#head = head;

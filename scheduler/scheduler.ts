@@ -241,11 +241,16 @@ export class Scheduler implements LocalNode {
     let node: ShardNode | undefined;
     // The main thread never sleeps in Atomics.wait (it uses waitAsync), and spinning would
     // steal the event loop from user code: it always waits asynchronously without a spin.
-    this.#mesh = new Mesh(this.#buffers, mainThread, (from, bytes) => node?.handleRecord(from, bytes), {
-      ...this.#meshOptions,
-      spinMicros: 0,
-      idleWait: 'async',
-    });
+    this.#mesh = new Mesh(
+      this.#buffers,
+      mainThread,
+      (from, body, head) => node?.handleRecord(from, body, head),
+      {
+        ...this.#meshOptions,
+        spinMicros: 0,
+        idleWait: 'async',
+      },
+    );
     node = new ShardNode({
       runtime: this.#runtime,
       mesh: this.#mesh,

@@ -28,10 +28,11 @@ import type { Behaviour, ExitReason, MonitorRef, Pid, SpawnOptions, TimerRef } f
 import type { Mesh } from './mesh.js';
 import {
   type Control,
-  decodeRecord,
-  encodeControl,
+  decodeBody,
+  encodeControlParts,
   encodeUserParts,
-  recordPid,
+  headPid,
+  headTag,
   TAG_BYTES,
   type WireError,
 } from './protocol.js';
@@ -123,19 +124,20 @@ export class ShardNode {
       this.#control(control);
       return true;
     }
-    return this.mesh.send(thread, encodeControl(control)) !== 'refused';
+    const [head, body] = encodeControlParts(control);
+    return this.mesh.sendParts(thread, head, body) !== 'refused';
   }
 
   #toOwner(pid: Pid, control: Control): boolean {
     return this.dispatch(this.threadOf(pid), control);
   }
 
-  /** Feed one ring record (called by the mesh). */
-  readonly handleRecord = (_from: number, bytes: Uint8Array): void => {
-    // The hot path (raw bytes) is decoded inline; the rest through decodeRecord.
-    if (bytes[0] === TAG_BYTES) this.rt.send(recordPid(bytes), bytes.subarray(9));
+  /** Feed one ring record, head split off (called by the mesh). */
+  readonly handleRecord = (_from: number, body: Uint8Array, head: Uint8Array): void => {
+    // The hot path (raw bytes) is decoded inline; the rest through decodeBody.
+    if (headTag(head) === TAG_BYTES) this.rt.send(headPid(head), body);
     else {
-      const rec = decodeRecord(bytes);
+      const rec = decodeBody(head, body);
       if (rec.kind === 'user') this.rt.send(rec.pid, rec.msg);
       else this.#control(rec.control);
     }

@@ -36,7 +36,7 @@ let node: ShardNode | undefined;
 const mesh = new Mesh(
   data.mesh,
   data.thread,
-  (from, bytes) => node?.handleRecord(from, bytes),
+  (from, body, head) => node?.handleRecord(from, body, head),
   data.meshOptions,
 );
 node = new ShardNode({
