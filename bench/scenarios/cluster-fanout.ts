@@ -9,11 +9,16 @@
  * - phase 2, saturation: `inflight` round trips in flight spread over the workers; round trips/s
  *   and cross-node messages/s (2 per round trip).
  *
+ * With `processes=true` every worker node (and every raw echo server) runs in its own child
+ * process — this file is also the child's entry point (`WACTOR_FANOUT_CHILD`).
+ *
  * Targets (issue 5): the default transport's p50 within 2× of the raw TLS echo's, and ≥ 50% of
  * its message rate.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import tls from 'node:tls';
-import { ClusterNode, Identity } from '../../cluster/index.js';
+import { fileURLToPath } from 'node:url';
+import { ClusterNode, Identity, type IdentityPem } from '../../cluster/index.js';
 import { type Pid, Runtime, silentLogger } from '../../runtime/index.js';
 import { LatencyRecorder } from '../harness/latency.js';
 import { compare, metric } from '../harness/result.js';
@@ -36,6 +41,73 @@ function message(payload: number, replyPid: Pid): Buffer {
   return b;
 }
 
+// ------------------------------------------------------------------ workers, here or in a child
+
+interface ChildConfig {
+  readonly role: 'tls' | 'quic' | 'raw';
+  readonly name: string;
+  readonly identity: IdentityPem;
+  readonly hubPort: number;
+}
+
+/** A worker node with its echo process (registered globally as `echo-<name>`). */
+async function startWorker(
+  kind: Kind,
+  name: string,
+  identity: Identity,
+  hubPort: number,
+): Promise<ClusterNode> {
+  const w = await ClusterNode.start({
+    name,
+    runtime: new Runtime({ logger: silentLogger }),
+    identity,
+    host: '127.0.0.1',
+    port: 0,
+    transport: kind,
+    seeds: [`127.0.0.1:${hubPort}`],
+    logger: silentLogger,
+  });
+  const echo = w.runtime.spawn({
+    // Remote messages arrive as Buffers (views of the frame they came in).
+    receive(msg: Buffer) {
+      void w.sendTo({ node: 'hub', pid: msg.readDoubleLE(0) }, msg);
+    },
+  });
+  w.registerGlobal(`echo-${name}`, echo);
+  return w;
+}
+
+/** Start this file as a child process in `role`; resolves once it printed `ready <port>`. */
+function startChild(cfg: ChildConfig, children: ChildProcess[]): Promise<number> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+    env: { ...process.env, WACTOR_FANOUT_CHILD: JSON.stringify(cfg) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /ready (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`fanout child ${cfg.name} exited with ${code}`)));
+  });
+}
+
+async function stopChildren(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          c.once('exit', () => resolve());
+          c.kill('SIGKILL');
+        }),
+    ),
+  );
+}
+
 // ------------------------------------------------------------------ the cluster subject
 
 async function clusterSubject(
@@ -44,31 +116,32 @@ async function clusterSubject(
   workers: number,
   inflight: number,
   payload: number,
+  processes: boolean,
 ): Promise<Subject> {
-  const start = (name: string, seeds: string[] = []) =>
-    ClusterNode.start({
-      name,
-      runtime: new Runtime({ logger: silentLogger }),
-      identity,
-      host: '127.0.0.1',
-      port: 0,
-      transport: kind,
-      seeds,
-      logger: silentLogger,
-    });
-  const hub = await start('hub');
+  const hub = await ClusterNode.start({
+    name: 'hub',
+    runtime: new Runtime({ logger: silentLogger }),
+    identity,
+    host: '127.0.0.1',
+    port: 0,
+    transport: kind,
+    logger: silentLogger,
+  });
   const nodes: ClusterNode[] = [];
+  const children: ChildProcess[] = [];
+  const names = Array.from({ length: workers }, (_, i) => `worker${i}`);
+  for (const name of names) {
+    if (processes)
+      await startChild({ role: kind, name, identity: identity.toPem(), hubPort: hub.port }, children);
+    else nodes.push(await startWorker(kind, name, identity, hub.port));
+  }
   const echoes: { node: string; pid: Pid }[] = [];
-  for (let i = 0; i < workers; i++) {
-    const w = await start(`worker${i}`, [`127.0.0.1:${hub.port}`]);
-    const echo = w.runtime.spawn({
-      // Remote messages arrive as Buffers (views of the frame they came in).
-      receive(msg: Buffer) {
-        void w.sendTo({ node: 'hub', pid: msg.readDoubleLE(0) }, msg);
-      },
-    });
-    nodes.push(w);
-    echoes.push({ node: w.name, pid: echo });
+  for (const name of names) {
+    for (let tries = 0; hub.lookupGlobal(`echo-${name}`) === undefined; tries++) {
+      if (tries > 2000) throw new Error(`worker ${name} never registered its echo`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    echoes.push(hub.lookupGlobal(`echo-${name}`)!);
   }
 
   // Saturation: the hub's collector keeps `inflight` round trips going until the batch is done.
@@ -130,6 +203,7 @@ async function clusterSubject(
     batch,
     roundTrips,
     close: async () => {
+      await stopChildren(children);
       for (const n of [...nodes, hub]) {
         await n.close();
         await n.runtime.shutdown();
@@ -152,20 +226,17 @@ function parseFrames(buf: Buffer, onFrame: (frame: Buffer) => void): Buffer {
   return buf.subarray(at);
 }
 
-async function rawTlsSubject(
-  identity: Identity,
-  workers: number,
-  inflight: number,
-  payload: number,
-): Promise<Subject> {
-  const secure = { cert: identity.certPem, key: identity.keyPem, minVersion: 'TLSv1.3' as const };
-  const servers: tls.Server[] = [];
-  const sockets: tls.TLSSocket[] = [];
-  const clients: { socket: tls.TLSSocket; out: Buffer[]; scheduled: boolean }[] = [];
-  let onReply: () => void = () => {};
-  for (let i = 0; i < workers; i++) {
-    // The echo side: every complete frame goes back, one write per chunk read.
-    const server = tls.createServer({ ...secure, requestCert: true, rejectUnauthorized: false }, (s) => {
+/** The raw echo side: every complete frame goes back, one write per chunk read. */
+async function startRawEcho(identity: Identity, sockets: tls.TLSSocket[]): Promise<tls.Server> {
+  const server = tls.createServer(
+    {
+      cert: identity.certPem,
+      key: identity.keyPem,
+      minVersion: 'TLSv1.3',
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+    (s) => {
       sockets.push(s);
       s.setNoDelay(true);
       let rest: Buffer = Buffer.alloc(0);
@@ -175,10 +246,37 @@ async function rawTlsSubject(
         rest = parseFrames(buf, (f) => frames.push(f));
         if (frames.length) s.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
       });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    servers.push(server);
-    const port = (server.address() as { port: number }).port;
+    },
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
+async function rawTlsSubject(
+  identity: Identity,
+  workers: number,
+  inflight: number,
+  payload: number,
+  processes: boolean,
+): Promise<Subject> {
+  const secure = { cert: identity.certPem, key: identity.keyPem, minVersion: 'TLSv1.3' as const };
+  const servers: tls.Server[] = [];
+  const sockets: tls.TLSSocket[] = [];
+  const children: ChildProcess[] = [];
+  const clients: { socket: tls.TLSSocket; out: Buffer[]; scheduled: boolean }[] = [];
+  let onReply: () => void = () => {};
+  for (let i = 0; i < workers; i++) {
+    let port: number;
+    if (processes) {
+      port = await startChild(
+        { role: 'raw', name: `raw${i}`, identity: identity.toPem(), hubPort: 0 },
+        children,
+      );
+    } else {
+      const server = await startRawEcho(identity, sockets);
+      servers.push(server);
+      port = (server.address() as { port: number }).port;
+    }
     const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
       const c = tls.connect({ ...secure, host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
         if (c.getPeerX509Certificate()?.fingerprint256 !== identity.fingerprint)
@@ -249,6 +347,7 @@ async function rawTlsSubject(
     batch,
     roundTrips,
     close: async () => {
+      await stopChildren(children);
       for (const c of clients) c.socket.destroy();
       for (const s of sockets) s.destroy();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -262,11 +361,12 @@ export const scenario: Scenario = {
   name: 'cluster-fanout',
   description:
     'hub + N worker nodes on loopback echoing [reply pid] messages, per transport, vs a raw framed node:tls echo',
-  defaults: { workers: 2, inflight: 256, payload: 64, transports: 'tls,quic' },
+  defaults: { workers: 2, inflight: 256, payload: 64, transports: 'tls,quic', processes: false },
   async run({ seconds, settings, log }) {
     const workers = settings.workers as number;
     const inflight = settings.inflight as number;
     const payload = settings.payload as number;
+    const processes = settings.processes === true;
     for (const [k, v] of [
       ['workers', workers],
       ['inflight', inflight],
@@ -283,11 +383,13 @@ export const scenario: Scenario = {
         throw new RangeError(`transports must list 'tls' and/or 'quic', got ${k}`);
     }
     const identity = await Identity.generate();
+    log(processes ? `${workers} workers as child processes` : `${workers} workers in this process`);
     const subjects: Record<string, Subject> = {
-      raw: await rawTlsSubject(identity, workers, inflight, payload),
+      raw: await rawTlsSubject(identity, workers, inflight, payload, processes),
     };
-    for (const k of kinds as Kind[])
-      subjects[k] = await clusterSubject(k, identity, workers, inflight, payload);
+    for (const k of kinds as Kind[]) {
+      subjects[k] = await clusterSubject(k, identity, workers, inflight, payload, processes);
+    }
     try {
       log(
         `saturation: raw tls echo and cluster over ${kinds.join(', ')}, ${inflight} in flight, interleaved`,
@@ -329,3 +431,18 @@ export const scenario: Scenario = {
     }
   },
 };
+
+// ------------------------------------------------------------------ child entry point
+
+const childEnv = process.env.WACTOR_FANOUT_CHILD;
+if (childEnv !== undefined) {
+  const cfg = JSON.parse(childEnv) as ChildConfig;
+  const identity = Identity.fromPem(cfg.identity);
+  if (cfg.role === 'raw') {
+    const server = await startRawEcho(identity, []);
+    process.stdout.write(`ready ${(server.address() as { port: number }).port}\n`);
+  } else {
+    const w = await startWorker(cfg.role, cfg.name, identity, cfg.hubPort);
+    process.stdout.write(`ready ${w.port}\n`);
+  }
+}
