@@ -115,8 +115,8 @@ function postMessageBaseline(): Baseline {
 }
 
 /** A scheduler with Wasm pong on shard 1; `batch` spawns a Wasm ping on shard 0 per batch. */
-function shardPair(spinMicros: number) {
-  const s = new Scheduler({ shards: 2, spinMicros, logger: silentLogger });
+function shardPair(spinMicros: number, idleWait: 'async' | 'block' = 'async') {
+  const s = new Scheduler({ shards: 2, spinMicros, idleWait, logger: silentLogger });
   const pong = s.spawn({ wasm: exampleGuestPath('pong') }, { placement: { shard: 1 } });
   let settle: (msg: unknown) => void = () => {};
   const report = s.spawn({ receive: (m: unknown) => settle(m) });
@@ -202,21 +202,23 @@ export const scenario: Scenario = {
     } finally {
       await rings.close();
     }
-    const idle = shardPair(0);
-    try {
-      await idle.latency(2000);
-      const baseLat = record(await base.latency(latencyRounds));
-      const idleLat = record(await idle.latency(latencyRounds));
-      metrics.push(
-        ...idleLat.toMetrics('ring round trip, no spin', {
-          name: 'postMessage round trip',
-          recorder: baseLat,
-        }),
-      );
-    } finally {
-      await idle.close();
-      await base.close();
+    for (const idleWait of ['async', 'block'] as const) {
+      const idle = shardPair(0, idleWait);
+      try {
+        await idle.latency(2000);
+        const baseLat = record(await base.latency(latencyRounds));
+        const idleLat = record(await idle.latency(latencyRounds));
+        metrics.push(
+          ...idleLat.toMetrics(`ring round trip, no spin, idleWait ${idleWait}`, {
+            name: 'postMessage round trip',
+            recorder: baseLat,
+          }),
+        );
+      } finally {
+        await idle.close();
+      }
     }
+    await base.close();
     return metrics;
   },
 };

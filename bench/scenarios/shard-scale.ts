@@ -1,7 +1,8 @@
 /**
  * `shard-scale`: an embarrassingly parallel workload on 1..N scheduler shards — many JS actors,
  * each doing a fixed amount of CPU work per message and reporting back — and the speed-up per
- * shard count against one shard, in the same run. N defaults to `os.availableParallelism()`.
+ * shard count against one shard, in the same run (two interleaved rounds, best of each). N
+ * defaults to `os.availableParallelism()`.
  *
  * This file is also the JS actor module the shards load (its default export).
  */
@@ -60,19 +61,25 @@ export const scenario: Scenario = {
   name: 'shard-scale',
   description:
     'many JS actors doing fixed CPU work per message on 1..N scheduler shards: jobs/s per shard count and the speed-up over one shard',
-  defaults: { actors: 64, work: 20000, maxShards: availableParallelism() },
+  defaults: { actors: 64, work: 200000, maxShards: availableParallelism() },
   async run({ seconds, settings, log }): Promise<Metric[]> {
     const actors = Number(settings.actors);
     const work = Number(settings.work);
     const maxShards = Number(settings.maxShards);
-    const per = seconds / maxShards;
-    log('1 shard');
-    const one = await jobsPerSecond(1, actors, work, per);
+    // Two interleaved rounds (1, 2, …, N, 1, 2, …, N), best of each: the machine's other load
+    // moves between phases, and the best run is the closest to what the shard count allows.
+    const per = seconds / (2 * maxShards);
+    const best = new Array<number>(maxShards + 1).fill(0);
+    for (let round = 0; round < 2; round++) {
+      for (let n = 1; n <= maxShards; n++) {
+        log(`${n} shard${n > 1 ? 's' : ''}, round ${round + 1}`);
+        best[n] = Math.max(best[n] as number, await jobsPerSecond(n, actors, work, per));
+      }
+    }
+    const one = best[1] as number;
     const metrics: Metric[] = [metric('1 shard', 'jobs/s', one)];
     for (let n = 2; n <= maxShards; n++) {
-      log(`${n} shards`);
-      const v = await jobsPerSecond(n, actors, work, per);
-      metrics.push(compare(`${n} shards`, 'jobs/s', v, { name: '1 shard', value: one }));
+      metrics.push(compare(`${n} shards`, 'jobs/s', best[n] as number, { name: '1 shard', value: one }));
     }
     return metrics;
   },
