@@ -95,6 +95,17 @@ describe.each<HostingMode>(['isolated', 'shared'])('guest messaging (%s mode)', 
   });
 });
 
+describe('the spinner fixture', () => {
+  it('answers anything but "spin" (spinning itself is for the scheduler watchdog)', async () => {
+    setup();
+    host.loadSync('spinner', guestBytes('spinner'));
+    const s = host.spawn('spinner');
+    const c = collector(rt);
+    rt.send(s, wasmRequest(c.pid, 'hello'));
+    await eventually(() => expect(c.texts()).toEqual(['ok']));
+  });
+});
+
 describe('guest to guest on one host', () => {
   it('bytes of every size arrive intact through the pooled fast path and the plain path', async () => {
     setup();
