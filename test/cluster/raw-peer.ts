@@ -40,13 +40,13 @@ export class RawPeer {
     this.conn.main.write(bytes);
   }
 
-  hello(name: string): void {
-    this.send([FrameType.Hello, PROTOCOL_VERSION, name, 1, '127.0.0.1', 1, []]);
+  hello(name: string, incarnation = 1): void {
+    this.send([FrameType.Hello, PROTOCOL_VERSION, name, incarnation, '127.0.0.1', 1, []]);
   }
 
   /** Say hello as `name` and wait for the welcome. */
-  async join(name: string): Promise<void> {
-    this.hello(name);
+  async join(name: string, incarnation = 1): Promise<void> {
+    this.hello(name, incarnation);
     await eventually(() => this.frames.some((f) => f[0] === FrameType.Welcome));
   }
 

@@ -1,0 +1,101 @@
+import { createServer } from 'node:net';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Identity } from '../../cluster/identity.js';
+import { FrameType } from '../../cluster/protocol.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { eventually } from '../helpers/eventually.js';
+import { bytes, collector, Nodes, text } from './helpers.js';
+import { RawPeer } from './raw-peer.js';
+
+let identity: Identity;
+beforeAll(async () => {
+  identity = await Identity.generate();
+});
+
+const nodes = new Nodes();
+const raws: RawPeer[] = [];
+afterEach(async () => {
+  await Promise.all(raws.splice(0).map((r) => r.close()));
+  await nodes.closeAll();
+});
+
+/** A port that was free a moment ago (listen(0), then close). */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as { port: number };
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describe('cluster membership edge cases', () => {
+  it('settles crossing dials (two nodes seeding each other at once) on one link used both ways', async () => {
+    const [pa, pb] = await Promise.all([freePort(), freePort()]);
+    const [alpha, beta] = await Promise.all([
+      nodes.start('alpha', identity, {
+        port: pa,
+        seeds: [`127.0.0.1:${pb}`],
+        reconnect: { initialDelay: 20 },
+      }),
+      nodes.start('beta', identity, {
+        port: pb,
+        seeds: [`127.0.0.1:${pa}`],
+        reconnect: { initialDelay: 20 },
+      }),
+    ]);
+    await eventually(() => {
+      expect(alpha.peers()).toEqual(['beta']);
+      expect(beta.peers()).toEqual(['alpha']);
+    });
+    const a = collector(alpha.runtime as Runtime);
+    const b = collector(beta.runtime as Runtime);
+    await beta.sendTo({ node: 'alpha', pid: a.pid }, bytes('to alpha'));
+    await alpha.sendTo({ node: 'beta', pid: b.pid }, bytes('to beta'));
+    await eventually(() => expect(a.got.map(text)).toEqual(['to alpha']));
+    await eventually(() => expect(b.got.map(text)).toEqual(['to beta']));
+  });
+
+  it('settles simultaneous connects from both sides on one link', async () => {
+    const alpha = await nodes.start('alpha', identity);
+    const beta = await nodes.start('beta', identity);
+    const [toBeta, toAlpha] = await Promise.all([
+      alpha.connect('127.0.0.1', beta.port),
+      beta.connect('127.0.0.1', alpha.port),
+    ]);
+    expect([toBeta.name, toAlpha.name]).toEqual(['beta', 'alpha']);
+    await eventually(() => {
+      expect(alpha.peers()).toEqual(['beta']);
+      expect(beta.peers()).toEqual(['alpha']);
+    });
+    const a = collector(alpha.runtime as Runtime);
+    const b = collector(beta.runtime as Runtime);
+    await toAlpha.sendTo(a.pid, bytes('to alpha'));
+    await toBeta.sendTo(b.pid, bytes('to beta'));
+    await eventually(() => expect(a.got.map(text)).toEqual(['to alpha']));
+    await eventually(() => expect(b.got.map(text)).toEqual(['to beta']));
+    // The link each side kept is the same connection: it survives a few heartbeats.
+    expect(await alpha.ping('beta')).toBe('pong');
+    expect(await beta.ping('alpha')).toBe('pong');
+  });
+
+  it('replaces the link of a node that comes back with a new incarnation, and refuses a duplicate', async () => {
+    const alpha = await nodes.start('alpha', identity);
+    const events: string[] = [];
+    alpha.on('nodeup', (e) => events.push(`up ${e.node}`));
+    alpha.on('nodedown', (e) => events.push(`down ${e.node}`));
+    const first = await RawPeer.dial(identity, alpha.port);
+    raws.push(first);
+    await first.join('ghost', 1);
+    const second = await RawPeer.dial(identity, alpha.port);
+    raws.push(second);
+    await second.join('ghost', 2);
+    await eventually(() => expect(first.closed).toBe(true));
+    expect(events).toEqual(['up ghost', 'down ghost', 'up ghost']);
+    const third = await RawPeer.dial(identity, alpha.port);
+    raws.push(third);
+    third.hello('ghost', 2);
+    await eventually(() => expect(third.frames[0]?.[0]).toBe(FrameType.Reject));
+    expect(third.frames[0]?.[1]).toMatch(/^duplicate: already linked to ghost/);
+    expect(alpha.peers()).toEqual(['ghost']);
+  });
+});
