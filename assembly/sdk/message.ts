@@ -48,18 +48,30 @@ export class Message {
 
   /** True if the message is exactly the UTF-8 encoding of `s` (no allocation for ASCII). */
   is(s: string): bool {
-    return this.length == asciiOrUtf8Length(s) && this.startsWith(s);
+    return this.compare(s, true);
   }
 
   /** True if the message starts with the UTF-8 encoding of `s`. */
   startsWith(s: string): bool {
+    return this.compare(s, false);
+  }
+
+  /**
+   * Compare against `s` reading its UTF-16 code units straight from memory: commands are
+   * usually ASCII, and this is the hot path of text-driven actors.
+   */
+  private compare(s: string, exact: bool): bool {
     const n = s.length;
+    // UTF-8 never has fewer bytes than the string has UTF-16 code units.
+    if (n > this.length) return false;
+    const sp = changetype<usize>(s);
+    const mp = this.ptr;
     for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) return startsWithUtf8(this.ptr, this.length, s);
-      if (i >= this.length || load<u8>(this.ptr + <usize>i) != <u8>c) return false;
+      const c = <u32>load<u16>(sp + ((<usize>i) << 1));
+      if (c >= 0x80) return exact ? equalsUtf8(mp, this.length, s) : startsWithUtf8(mp, this.length, s);
+      if (<u32>load<u8>(mp + <usize>i) != c) return false;
     }
-    return true;
+    return !exact || n == this.length;
   }
 
   /** The `replyTo` pid if this message is a request, else 0. */
@@ -84,10 +96,8 @@ export class Message {
   }
 }
 
-function asciiOrUtf8Length(s: string): i32 {
-  const n = s.length;
-  for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) return String.UTF8.byteLength(s);
-  return n;
+function equalsUtf8(ptr: usize, length: i32, s: string): bool {
+  return String.UTF8.byteLength(s) == length && startsWithUtf8(ptr, length, s);
 }
 
 function startsWithUtf8(ptr: usize, length: i32, s: string): bool {

@@ -65,11 +65,22 @@ describe.each<HostingMode>(['isolated', 'shared'])('guest messaging (%s mode)', 
     const kv = host.spawn('kv');
     const other = host.spawn('kv');
     const c = collector(rt);
-    for (const cmd of ['put a 1', 'put b two words', 'get b', 'del a', 'get a', 'size']) {
+    for (const cmd of [
+      'put a 1',
+      'put b two words',
+      'get b',
+      'del a',
+      'get a',
+      'size',
+      'put ключ значение ✓',
+      'get ключ',
+    ]) {
       rt.send(kv, wasmRequest(c.pid, cmd));
     }
     rt.send(other, wasmRequest(c.pid, 'size'));
-    await eventually(() => expect(c.texts()).toEqual(['ok', 'ok', 'two words', '1', '', '1', '0']));
+    await eventually(() =>
+      expect(c.texts()).toEqual(['ok', 'ok', 'two words', '1', '', '1', 'ok', 'значение ✓', '0']),
+    );
   });
 
   it('a value that is neither bytes nor text reaches the guest msgpack-encoded', async () => {
