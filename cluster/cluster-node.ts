@@ -1,6 +1,8 @@
 /**
  * A cluster node: wraps any {@link LocalNode} (a `Runtime` today) and links it to peer nodes
- * over an authenticated transport. docs/cluster.md is the guide; docs/protocol.md the wire.
+ * over an authenticated transport. This file owns the links (handshake, mesh, seeds, dispatch)
+ * and the public API; global names, remote monitors and the RPC server live in their own files.
+ * docs/cluster.md is the guide; docs/protocol.md the wire.
  *
  * @example
  * const runtime = new Runtime();
@@ -13,26 +15,15 @@
  * await beta.close(); await alpha.close();
  */
 import { ClosedError, InvalidArgumentError, serializeError } from '../runtime/errors.js';
-import { consoleLogger, type Logger } from '../runtime/logger.js';
-import { assertPid, isPid } from '../runtime/pid.js';
+import { assertPid } from '../runtime/pid.js';
 import type { LocalNode, MonitorRef, Pid, ProcessInfo } from '../runtime/types.js';
-import {
-  HandshakeError,
-  ProtocolError,
-  UnknownFactoryError,
-  UnknownNameError,
-  UnknownNodeError,
-} from './errors.js';
-import {
-  type FailureDetectorOptions,
-  type ResolvedDetectorOptions,
-  resolveDetectorOptions,
-} from './failure-detector.js';
-import { GlobalRegistry } from './global-registry.js';
-import { assertNodeName, type Identity } from './identity.js';
+import { HandshakeError, ProtocolError, UnknownNameError, UnknownNodeError } from './errors.js';
+import { GlobalNames } from './global-names.js';
+import type { Identity } from './identity.js';
+import { type ClusterNodeOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { PeerLink } from './peer-link.js';
+import { ProcessWatcher } from './process-watcher.js';
 import {
-  DEFAULT_MAX_FRAME_BYTES,
   type Frame,
   FrameType,
   type HelloFrame,
@@ -41,41 +32,16 @@ import {
   RpcMethod,
   type WelcomeFrame,
 } from './protocol.js';
+import { RemoteMonitors } from './remote-monitors.js';
 import { RemoteNode } from './remote-node.js';
+import { RpcServer, type SpawnableFactory } from './rpc-server.js';
 import type { Connection, Listener, Transport } from './transport.js';
 import { createTlsTransport } from './transport-tls.js';
 
-/** Builds a process on the target of `spawnRemote` from the caller's argument bytes. */
-export type SpawnableFactory = (runtime: LocalNode, args: Uint8Array) => Pid;
-
-export interface ClusterNodeOptions {
-  /** This node's name, unique in the cluster; with a CA identity it must equal the certificate's CN. */
-  readonly name: string;
-  readonly runtime: LocalNode;
-  readonly identity: Identity;
-  /** Address to listen on (default '127.0.0.1'). */
-  readonly host?: string;
-  /** Port to listen on; 0 picks a free one (see {@link ClusterNode.port}). Default 0. */
-  readonly port?: number;
-  /** Host other nodes should dial (default: `host`, or 127.0.0.1 for a wildcard host). */
-  readonly advertiseHost?: string;
-  /** Nodes to join through, as 'host:port' or { host, port }; reconnected with backoff when lost. */
-  readonly seeds?: readonly (string | { readonly host: string; readonly port: number })[];
-  /** 'tls' (default) or 'quic', or a Transport instance. */
-  readonly transport?: 'tls' | 'quic' | Transport;
-  readonly failureDetector?: FailureDetectorOptions;
-  /** Default RPC timeout in ms (default 5000). */
-  readonly rpcTimeout?: number;
-  /** Bound on dialing + handshake in ms (default 5000). */
-  readonly handshakeTimeout?: number;
-  /** Per-frame cap in bytes (default 8 MiB). */
-  readonly maxFrameBytes?: number;
-  /** Message lanes per link on multiplexing transports (default 4). */
-  readonly lanes?: number;
-  /** Reconnect backoff to seeds: first delay and cap, ms (default 100 / 5000). */
-  readonly reconnect?: { readonly initialDelay?: number; readonly maxDelay?: number };
-  readonly logger?: Logger;
-}
+export type { GlobalNameLostMessage } from './global-names.js';
+export type { ClusterNodeOptions } from './options.js';
+export type { RemoteDownMessage } from './remote-monitors.js';
+export type { SpawnableFactory } from './rpc-server.js';
 
 export interface NodeUpEvent {
   readonly node: string;
@@ -89,23 +55,6 @@ export interface ClusterEvents {
   nodedown: NodeDownEvent;
 }
 
-/** What a process watching a remote process receives (a `DownMessage` plus the node). */
-export interface RemoteDownMessage {
-  readonly type: 'down';
-  readonly ref: MonitorRef;
-  readonly pid: Pid;
-  readonly node: string;
-  readonly reason: string;
-}
-
-/** What the process that lost a global-name conflict receives. */
-export interface GlobalNameLostMessage {
-  readonly type: 'global_name_lost';
-  readonly name: string;
-  /** The node whose claim won. */
-  readonly winner: string;
-}
-
 /** Counters since start. */
 export interface ClusterMetrics {
   readonly peers: number;
@@ -115,7 +64,7 @@ export interface ClusterMetrics {
   readonly messagesOut: number;
   /** Messages that arrived for a name or pid that does not exist here (or a full mailbox). */
   readonly messagesDropped: number;
-  /** Links closed because a peer sent malformed frames or broke the protocol. */
+  /** Links refused at the handshake or closed before it completed. */
   readonly linksRefused: number;
 }
 
@@ -127,39 +76,8 @@ interface Seed {
   timer: NodeJS.Timeout | undefined;
 }
 
-type AgentWatch = { kind: 'global'; name: string } | { kind: 'remote'; node: string; ref: number };
-
-// Cluster monitor refs live far above the runtime's so the two never collide in a mailbox.
-const REF_BASE = 2 ** 40;
-
 function isBytes(v: unknown): v is Uint8Array {
   return v instanceof Uint8Array;
-}
-
-function parseSeed(seed: unknown, i: number): { host: string; port: number } {
-  if (typeof seed === 'string') {
-    const at = seed.lastIndexOf(':');
-    const port = Number(seed.slice(at + 1));
-    if (at > 0 && Number.isInteger(port) && port > 0 && port < 65536) {
-      return { host: seed.slice(0, at).replace(/^\[|\]$/g, ''), port };
-    }
-  } else if (seed && typeof seed === 'object') {
-    const s = seed as { host?: unknown; port?: unknown };
-    if (typeof s.host === 'string' && Number.isInteger(s.port) && (s.port as number) > 0) {
-      return { host: s.host, port: s.port as number };
-    }
-  }
-  throw new InvalidArgumentError(
-    `options.seeds[${i}] must be 'host:port' or { host, port }, got ${JSON.stringify(seed)}`,
-  );
-}
-
-function positive(value: number | undefined, fallback: number, what: string): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new InvalidArgumentError(`${what} must be a positive number, got ${String(value)}`);
-  }
-  return v;
 }
 
 export class ClusterNode {
@@ -170,35 +88,20 @@ export class ClusterNode {
   readonly incarnation = Math.floor(Math.random() * 2 ** 48);
   readonly transport: Transport;
 
-  readonly #logger: Logger;
-  readonly #host: string;
-  readonly #advertiseHost: string;
+  readonly #o: ResolvedOptions;
   #listener: Listener | undefined;
-  readonly #detector: ResolvedDetectorOptions;
-  readonly #rpcTimeout: number;
-  readonly #handshakeTimeout: number;
-  readonly #maxFrameBytes: number;
-  readonly #lanes: number;
-  readonly #reconnect: { initialDelay: number; maxDelay: number };
   readonly #seeds: Seed[];
-
   readonly #links = new Map<string, PeerLink>();
   readonly #handshaking = new Set<PeerLink>();
   readonly #dialing = new Set<string>();
-  readonly #registry: GlobalRegistry;
-  readonly #globalMonitors = new Map<string, MonitorRef>();
-  readonly #spawnables = new Map<string, SpawnableFactory>();
+  readonly #watcher: ProcessWatcher;
+  readonly #names: GlobalNames;
+  readonly #monitors: RemoteMonitors;
+  readonly #rpc: RpcServer;
   readonly #listeners: { [K in keyof ClusterEvents]: Set<(e: ClusterEvents[K]) => void> } = {
     nodeup: new Set(),
     nodedown: new Set(),
   };
-  #agent: Pid = 0;
-  readonly #agentWatches = new Map<MonitorRef, AgentWatch>();
-  /** Monitors our processes hold on remote processes: ref → watcher. */
-  readonly #outMonitors = new Map<number, { watcher: Pid; node: string; pid: Pid }>();
-  /** Monitors peers hold on our processes: `${node}\0${ref}` → our runtime monitor ref. */
-  readonly #inMonitors = new Map<string, MonitorRef>();
-  #nextRef = REF_BASE;
   #closing: Promise<void> | undefined;
   #counters = {
     messagesIn: 0,
@@ -209,80 +112,53 @@ export class ClusterNode {
     framesOut: 0,
   };
 
-  private constructor(options: ClusterNodeOptions, transport: Transport) {
-    this.name = options.name;
-    this.runtime = options.runtime;
-    this.identity = options.identity;
+  private constructor(o: ResolvedOptions, transport: Transport) {
+    this.#o = o;
+    this.name = o.name;
+    this.runtime = o.runtime;
+    this.identity = o.identity;
     this.transport = transport;
-    this.#logger = options.logger ?? consoleLogger;
-    this.#host = options.host ?? '127.0.0.1';
-    this.#advertiseHost =
-      options.advertiseHost ?? (this.#host === '0.0.0.0' || this.#host === '::' ? '127.0.0.1' : this.#host);
-    this.#detector = resolveDetectorOptions(options.failureDetector);
-    this.#rpcTimeout = positive(options.rpcTimeout, 5000, 'options.rpcTimeout');
-    this.#handshakeTimeout = positive(options.handshakeTimeout, 5000, 'options.handshakeTimeout');
-    this.#maxFrameBytes = positive(options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES, 'options.maxFrameBytes');
-    this.#lanes = positive(options.lanes, 4, 'options.lanes');
-    this.#reconnect = {
-      initialDelay: positive(options.reconnect?.initialDelay, 100, 'options.reconnect.initialDelay'),
-      maxDelay: positive(options.reconnect?.maxDelay, 5000, 'options.reconnect.maxDelay'),
-    };
-    this.#seeds = (options.seeds ?? []).map((s, i) => ({
-      ...parseSeed(s, i),
+    this.#seeds = o.seeds.map((s) => ({
+      ...s,
       node: undefined,
-      delay: this.#reconnect.initialDelay,
+      delay: o.reconnect.initialDelay,
       timer: undefined,
     }));
-    this.#registry = new GlobalRegistry(this.name);
+    this.#watcher = new ProcessWatcher(o.runtime, `cluster-agent:${o.name}`);
+    this.#names = new GlobalNames({
+      self: o.name,
+      runtime: o.runtime,
+      watcher: this.#watcher,
+      broadcast: (frame) => {
+        for (const l of this.#links.values()) l.send(frame);
+      },
+      logger: o.logger,
+    });
+    this.#monitors = new RemoteMonitors(o.runtime, this.#watcher, (node) => this.#links.get(node));
+    this.#rpc = new RpcServer(o.name, o.runtime);
   }
 
   /** Validate options, listen, join the seeds (first attempt awaited; retries continue in the background). */
   static async start(options: ClusterNodeOptions): Promise<ClusterNode> {
-    if (options === null || typeof options !== 'object')
-      throw new InvalidArgumentError('options must be an object');
-    assertNodeName(options.name, 'options.name');
-    if (options.runtime === null || typeof options.runtime?.spawn !== 'function') {
-      throw new InvalidArgumentError('options.runtime must be a LocalNode (e.g. a Runtime)');
-    }
-    if (options.identity === null || typeof options.identity?.verifyPeer !== 'function') {
-      throw new InvalidArgumentError('options.identity must be an Identity');
-    }
-    if (options.identity.mode === 'ca' && options.identity.name !== options.name) {
-      throw new InvalidArgumentError(
-        `options.name ${JSON.stringify(options.name)} must equal the CA-issued certificate's name ${JSON.stringify(options.identity.name)}`,
-      );
-    }
-    const port = options.port ?? 0;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new InvalidArgumentError(
-        `options.port must be an integer in 0..65535, got ${String(options.port)}`,
-      );
-    }
+    const o = resolveOptions(options);
+    const onReject = (reason: string): void => o.logger.warn(`cluster ${o.name}: ${reason}`);
     let transport: Transport;
-    const logger = options.logger ?? consoleLogger;
-    const onReject = (reason: string): void => logger.warn(`cluster ${options.name}: ${reason}`);
-    const kind = options.transport ?? 'tls';
-    if (kind === 'tls') transport = createTlsTransport(options.identity, { onReject });
-    else if (kind === 'quic') {
+    if (o.transport === 'tls') transport = createTlsTransport(o.identity, { onReject });
+    else if (o.transport === 'quic') {
+      // Loaded on demand: the native QUIC binding starts threads and is only paid for when used.
       const { createQuicTransport } = await import('./transport-quic.js');
-      transport = createQuicTransport(options.identity, { onReject });
-    } else if (typeof kind === 'object' && typeof kind.dial === 'function') transport = kind;
-    else
-      throw new InvalidArgumentError(
-        `options.transport must be 'tls', 'quic' or a Transport, got ${String(kind)}`,
-      );
-    const node = new ClusterNode(options, transport);
-    await node.#start(port);
+      transport = createQuicTransport(o.identity, { onReject });
+    } else transport = o.transport;
+    const node = new ClusterNode(o, transport);
+    try {
+      node.#listener = await transport.listen(o.host, o.port, (conn) => node.#onInbound(conn));
+    } catch (err) {
+      node.#watcher.close();
+      await transport.close();
+      throw err;
+    }
+    await Promise.allSettled(node.#seeds.map((s) => node.#trySeed(s)));
     return node;
-  }
-
-  async #start(port: number): Promise<void> {
-    this.#agent = this.runtime.spawn(
-      { receive: (msg: unknown) => this.#onAgentMessage(msg) },
-      { label: `cluster-agent:${this.name}` },
-    );
-    this.#listener = await this.transport.listen(this.#host, port, (conn) => this.#onInbound(conn));
-    await Promise.allSettled(this.#seeds.map((s) => this.#trySeed(s)));
   }
 
   /** The bound port. */
@@ -302,8 +178,9 @@ export class ClusterNode {
   /** Subscribe to `nodeup` / `nodedown`; returns the unsubscribe function. */
   on<K extends keyof ClusterEvents>(event: K, listener: (e: ClusterEvents[K]) => void): () => void {
     const set = this.#listeners[event] as Set<(e: ClusterEvents[K]) => void> | undefined;
-    if (set === undefined)
+    if (set === undefined) {
       throw new InvalidArgumentError(`event must be 'nodeup' or 'nodedown', got ${String(event)}`);
+    }
     set.add(listener);
     return () => set.delete(listener);
   }
@@ -313,7 +190,7 @@ export class ClusterNode {
       try {
         l(e);
       } catch (err) {
-        this.#logger.error(`cluster ${this.name}: ${event} listener threw`, { error: err });
+        this.#o.logger.error(`cluster ${this.name}: ${event} listener threw`, { error: err });
       }
     }
   }
@@ -343,13 +220,13 @@ export class ClusterNode {
     }
     const link = new PeerLink(conn, {
       dialed: false,
-      logger: this.#logger,
-      maxFrameBytes: this.#maxFrameBytes,
+      logger: this.#o.logger,
+      maxFrameBytes: this.#o.maxFrameBytes,
     });
     this.#handshaking.add(link);
     const timer = setTimeout(
-      () => link.destroy(`no hello within ${this.#handshakeTimeout} ms`),
-      this.#handshakeTimeout,
+      () => link.destroy(`no hello within ${this.#o.handshakeTimeout} ms`),
+      this.#o.handshakeTimeout,
     );
     timer.unref();
     link.onDown(() => {
@@ -366,7 +243,7 @@ export class ClusterNode {
   }
 
   #refuse(link: PeerLink, reason: string): void {
-    this.#logger.warn(`cluster ${this.name}: refused link from ${link.conn.remoteAddress}: ${reason}`);
+    this.#o.logger.warn(`cluster ${this.name}: refused link from ${link.conn.remoteAddress}: ${reason}`);
     this.#counters.linksRefused++;
     link.send([FrameType.Reject, reason, this.name]);
     void link.close(`refused: ${reason}`);
@@ -383,7 +260,7 @@ export class ClusterNode {
       FrameType.Welcome,
       this.name,
       this.incarnation,
-      this.#advertiseHost,
+      this.#o.advertiseHost,
       this.port,
       this.#peerAddresses(name),
     ]);
@@ -413,7 +290,7 @@ export class ClusterNode {
   /** Dial, handshake, and bring the link up; resolves the peer's name. */
   async #dial(host: string, port: number, expected?: string): Promise<string> {
     if (this.#closing) throw new ClosedError(`cluster node ${this.name} is closed`);
-    const conn = await this.transport.dial(host, port, { timeout: this.#handshakeTimeout });
+    const conn = await this.transport.dial(host, port, { timeout: this.#o.handshakeTimeout });
     if (this.#closing) {
       conn.destroy();
       throw new ClosedError(`cluster node ${this.name} is closed`);
@@ -422,8 +299,8 @@ export class ClusterNode {
     if (dialName !== undefined) this.#dialing.add(dialName);
     const link = new PeerLink(conn, {
       dialed: true,
-      logger: this.#logger,
-      maxFrameBytes: this.#maxFrameBytes,
+      logger: this.#o.logger,
+      maxFrameBytes: this.#o.maxFrameBytes,
     });
     this.#handshaking.add(link);
     const held: Frame[] = [];
@@ -431,10 +308,12 @@ export class ClusterNode {
       const welcome = await new Promise<WelcomeFrame>((resolve, reject) => {
         const timer = setTimeout(() => {
           reject(
-            new HandshakeError(`node at ${host}:${port} sent no welcome within ${this.#handshakeTimeout} ms`),
+            new HandshakeError(
+              `node at ${host}:${port} sent no welcome within ${this.#o.handshakeTimeout} ms`,
+            ),
           );
           link.destroy('handshake timeout');
-        }, this.#handshakeTimeout);
+        }, this.#o.handshakeTimeout);
         link.onDown((reason) => {
           clearTimeout(timer);
           reject(
@@ -461,7 +340,7 @@ export class ClusterNode {
           PROTOCOL_VERSION,
           this.name,
           this.incarnation,
-          this.#advertiseHost,
+          this.#o.advertiseHost,
           this.port,
           this.#peerAddresses(),
         ]);
@@ -502,7 +381,7 @@ export class ClusterNode {
   #linkUp(link: PeerLink, peers: PeerAddress[], silent: boolean, held: Frame[] = []): void {
     const name = link.name;
     this.#links.set(name, link);
-    link.start(this.#detector, this.#lanes);
+    link.start(this.#o.detector, this.#o.lanes);
     link.onFrame((f) => this.#dispatch(link, f));
     try {
       for (const f of held) this.#dispatch(link, f);
@@ -511,14 +390,14 @@ export class ClusterNode {
       return;
     }
     link.onDown((reason) => this.#linkDown(link, reason));
-    link.send([FrameType.RegSync, this.#registry.owned()]);
+    link.send([FrameType.RegSync, this.#names.owned()]);
     for (const other of this.#links.values()) {
       if (other !== link) other.send([FrameType.PeerUp, name, link.host, link.port]);
     }
     for (const s of this.#seeds) if (s.host === link.host && s.port === link.port) s.node = name;
     for (const [peer, host, port] of peers) this.#meshDial(peer, host, port);
     if (!silent) {
-      this.#logger.info(`cluster ${this.name}: nodeup ${name}`);
+      this.#o.logger.info(`cluster ${this.name}: nodeup ${name}`);
       this.#emit('nodeup', { node: name });
     }
   }
@@ -528,7 +407,7 @@ export class ClusterNode {
     if (this.#closing || peer === this.name || this.name > peer) return;
     if (this.#links.has(peer) || this.#dialing.has(peer)) return;
     this.#dial(host, port, peer).catch((err: Error) =>
-      this.#logger.warn(
+      this.#o.logger.warn(
         `cluster ${this.name}: could not reach peer ${peer} at ${host}:${port}: ${err.message}`,
       ),
     );
@@ -540,23 +419,12 @@ export class ClusterNode {
     this.#links.delete(node);
     this.#counters.framesIn += link.framesIn;
     this.#counters.framesOut += link.framesOut;
-    this.#registry.prune(node);
-    for (const [ref, m] of this.#outMonitors) {
-      if (m.node !== node) continue;
-      this.#outMonitors.delete(ref);
-      this.runtime.notify(m.watcher, { type: 'down', ref, pid: m.pid, node, reason: 'noconnection' });
-    }
-    const prefix = `${node}\0`;
-    for (const [key, mref] of this.#inMonitors) {
-      if (!key.startsWith(prefix)) continue;
-      this.#inMonitors.delete(key);
-      this.#agentWatches.delete(mref);
-      this.runtime.demonitor(mref);
-    }
-    this.#logger.info(`cluster ${this.name}: nodedown ${node}: ${reason}`);
+    this.#names.prune(node);
+    this.#monitors.linkDown(node);
+    this.#o.logger.info(`cluster ${this.name}: nodedown ${node}: ${reason}`);
     this.#emit('nodedown', { node, reason });
     for (const s of this.#seeds) {
-      if (s.node === node && !this.#closing) this.#scheduleSeed(s, this.#reconnect.initialDelay);
+      if (s.node === node && !this.#closing) this.#scheduleSeed(s, this.#o.reconnect.initialDelay);
     }
   }
 
@@ -565,16 +433,16 @@ export class ClusterNode {
     if (this.#closing || (s.node !== undefined && this.#links.has(s.node))) return;
     try {
       s.node = await this.#dial(s.host, s.port);
-      s.delay = this.#reconnect.initialDelay;
+      s.delay = this.#o.reconnect.initialDelay;
     } catch (err) {
       const e = err as { duplicate?: boolean; peer?: string; message?: string };
       if (e.duplicate && e.peer !== undefined) {
         s.node = e.peer;
         return;
       }
-      this.#logger.debug(`cluster ${this.name}: seed ${s.host}:${s.port} unreachable: ${e.message}`);
+      this.#o.logger.debug(`cluster ${this.name}: seed ${s.host}:${s.port} unreachable: ${e.message}`);
       this.#scheduleSeed(s, s.delay);
-      s.delay = Math.min(s.delay * 2, this.#reconnect.maxDelay);
+      s.delay = Math.min(s.delay * 2, this.#o.reconnect.maxDelay);
     }
   }
 
@@ -605,7 +473,7 @@ export class ClusterNode {
       // Refused as a duplicate: the link the other side kept is (or is about to be) up.
       if (e.duplicate && e.peer !== undefined) {
         const peer = e.peer;
-        const deadline = Date.now() + this.#handshakeTimeout;
+        const deadline = Date.now() + this.#o.handshakeTimeout;
         while (!this.#links.has(peer) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
         if (this.#links.has(peer)) return new RemoteNode(this, peer);
       }
@@ -631,6 +499,8 @@ export class ClusterNode {
 
   // ---------------------------------------------------------------- frames from peers
 
+  // ---------------------------------------------------------------- frames from peers
+
   #dispatch(link: PeerLink, f: Frame): void {
     switch (f[0]) {
       case FrameType.SendPid:
@@ -651,37 +521,26 @@ export class ClusterNode {
         link.reply(f[1], f[2], f[3]);
         return;
       case FrameType.RegAdd:
-        this.#applyClaim(f[1], link.name, f[2]);
+        this.#names.applyClaim(f[1], link.name, f[2]);
         return;
       case FrameType.RegDel:
-        this.#registry.release(f[1], link.name, f[2]);
+        this.#names.release(f[1], link.name, f[2]);
         return;
       case FrameType.RegSync:
-        for (const [name, pid] of f[1]) this.#applyClaim(name, link.name, pid);
+        for (const [name, pid] of f[1]) this.#names.applyClaim(name, link.name, pid);
         return;
       case FrameType.PeerUp:
         this.#meshDial(f[1], f[2], f[3]);
         return;
       case FrameType.Monitor:
-        this.#monitorIn(link, f[1], f[2]);
+        this.#monitors.monitorIn(link, f[1], f[2]);
         return;
-      case FrameType.Demonitor: {
-        const key = `${link.name}\0${f[1]}`;
-        const mref = this.#inMonitors.get(key);
-        if (mref !== undefined) {
-          this.#inMonitors.delete(key);
-          this.#agentWatches.delete(mref);
-          this.runtime.demonitor(mref);
-        }
+      case FrameType.Demonitor:
+        this.#monitors.demonitorIn(link, f[1]);
         return;
-      }
-      case FrameType.Down: {
-        const m = this.#outMonitors.get(f[1]);
-        if (m === undefined || m.node !== link.name) return;
-        this.#outMonitors.delete(f[1]);
-        this.runtime.notify(m.watcher, { type: 'down', ref: f[1], pid: f[2], node: link.name, reason: f[3] });
+      case FrameType.Down:
+        this.#monitors.down(link, f[1], f[2], f[3]);
         return;
-      }
       case FrameType.Bye:
         link.saidBye = true;
         return;
@@ -692,50 +551,26 @@ export class ClusterNode {
 
   #drop(link: PeerLink, what: string): void {
     this.#counters.messagesDropped++;
-    this.#logger.debug(`cluster ${this.name}: dropped a message from ${link.name} for unknown ${what}`);
+    this.#o.logger.debug(`cluster ${this.name}: dropped a message from ${link.name} for unknown ${what}`);
   }
 
   #serve(link: PeerLink, id: number, method: string, args: unknown): void {
     // Run off the frame path: a slow operation must not hold up gossip or heartbeats.
     Promise.resolve()
-      .then(() => this.#handle(method, args))
+      .then(() => this.#rpc.handle(method, args))
       .then(
         (value) => link.send([FrameType.Reply, id, true, value ?? null]),
         (err) => link.send([FrameType.Reply, id, false, serializeError(err)]),
       );
   }
 
-  async #handle(method: string, args: unknown): Promise<unknown> {
-    switch (method) {
-      case RpcMethod.Spawn: {
-        const [factory, bytes] = Array.isArray(args) ? args : [];
-        if (typeof factory !== 'string' || !isBytes(bytes))
-          throw new ProtocolError('spawn needs [factory, args bytes]');
-        const fn = this.#spawnables.get(factory);
-        if (fn === undefined) throw new UnknownFactoryError(factory, this.name);
-        const pid = fn(this.runtime, bytes);
-        assertPid(pid, `spawnable ${JSON.stringify(factory)} result`);
-        return pid;
-      }
-      case RpcMethod.Pids:
-        return await this.runtime.list();
-      case RpcMethod.Info: {
-        assertPid(args, 'info: pid');
-        return (await this.runtime.info(args)) ?? null;
-      }
-      case RpcMethod.Ping:
-        return 'pong';
-      default:
-        throw new ProtocolError(`unknown rpc method ${JSON.stringify(method)}`);
-    }
-  }
-
   // ---------------------------------------------------------------- sending
 
   /** Send `bytes` to the process registered as `name` on node `node`. */
   async send(node: string, name: string, bytes: Uint8Array): Promise<void> {
-    if (typeof name !== 'string' || name.length === 0)
+    if (typeof name !== 'string' || name.length === 0) {
       throw new InvalidArgumentError('send: name must be a non-empty string');
+    }
     if (!isBytes(bytes)) throw new InvalidArgumentError('send: bytes must be a Uint8Array');
     if (node === this.name) {
       if (!this.runtime.sendNamed(name, bytes)) throw new UnknownNameError(name);
@@ -765,42 +600,34 @@ export class ClusterNode {
       throw new InvalidArgumentError('registerGlobal: name must be a string of 1..1024 characters');
     }
     assertPid(pid, 'registerGlobal: pid');
-    if (this.#closing || this.#registry.get(name) !== undefined || !this.runtime.isAlive(pid)) return false;
-    this.#registry.claim(name, this.name, pid);
-    this.#globalMonitors.set(name, this.#watch(pid, { kind: 'global', name }));
-    for (const l of this.#links.values()) l.send([FrameType.RegAdd, name, pid]);
-    return true;
+    return this.#closing === undefined && this.#names.register(name, pid);
   }
 
   /** Withdraw a global name this node owns; false if it does not own it. */
   unregisterGlobal(name: string): boolean {
-    const entry = this.#registry.release(name, this.name);
-    if (entry === undefined) return false;
-    this.#unwatchGlobal(name);
-    for (const l of this.#links.values()) l.send([FrameType.RegDel, name, entry.pid]);
-    return true;
+    return this.#names.unregister(name);
   }
 
   /** The name of the node owning global name `name`, or undefined. */
   whereisGlobal(name: string): string | undefined {
-    return this.#registry.get(name)?.node;
+    return this.#names.get(name)?.node;
   }
 
   /** The owner of `name` as { node, pid }, or undefined. */
   lookupGlobal(name: string): { node: string; pid: Pid } | undefined {
-    const e = this.#registry.get(name);
+    const e = this.#names.get(name);
     return e === undefined ? undefined : { node: e.node, pid: e.pid };
   }
 
   /** Every global name this node knows, with its owner. */
   globalNames(): { name: string; node: string; pid: Pid }[] {
-    return [...this.#registry.entries()].map(([name, e]) => ({ name, node: e.node, pid: e.pid }));
+    return [...this.#names.entries()].map(([name, e]) => ({ name, node: e.node, pid: e.pid }));
   }
 
   /** Send to the process registered globally as `name`, wherever it lives (locally without a hop). */
   async sendGlobal(name: string, bytes: Uint8Array): Promise<void> {
     if (!isBytes(bytes)) throw new InvalidArgumentError('sendGlobal: bytes must be a Uint8Array');
-    const e = this.#registry.get(name);
+    const e = this.#names.get(name);
     if (e === undefined) throw new UnknownNameError(name);
     if (e.node === this.name) {
       if (!this.runtime.send(e.pid, bytes)) this.#counters.messagesDropped++;
@@ -808,51 +635,6 @@ export class ClusterNode {
     }
     this.#link(e.node).sendData([FrameType.SendPid, e.pid, bytes], e.pid);
     this.#counters.messagesOut++;
-  }
-
-  #applyClaim(name: string, node: string, pid: Pid): void {
-    const res = this.#registry.claim(name, node, pid);
-    const lost = res.displaced;
-    if (lost === undefined || lost.node !== this.name) return;
-    // We lost a conflict: every node applies the same rule, so no frame is needed; tell our process.
-    this.#unwatchGlobal(name);
-    this.#logger.warn(`cluster ${this.name}: global name ${JSON.stringify(name)} lost to node ${node}`);
-    this.runtime.notify(lost.pid, {
-      type: 'global_name_lost',
-      name,
-      winner: node,
-    } satisfies GlobalNameLostMessage);
-  }
-
-  #watch(pid: Pid, w: AgentWatch): MonitorRef {
-    const ref = this.runtime.monitor(this.#agent, pid);
-    this.#agentWatches.set(ref, w);
-    return ref;
-  }
-
-  #unwatchGlobal(name: string): void {
-    const ref = this.#globalMonitors.get(name);
-    if (ref === undefined) return;
-    this.#globalMonitors.delete(name);
-    this.#agentWatches.delete(ref);
-    this.runtime.demonitor(ref);
-  }
-
-  /** The agent process receives the runtime's down messages for everything the cluster watches. */
-  #onAgentMessage(msg: unknown): void {
-    const m = msg as { type?: unknown; ref?: unknown; pid?: unknown; reason?: unknown };
-    if (m?.type !== 'down' || typeof m.ref !== 'number') return;
-    const w = this.#agentWatches.get(m.ref);
-    if (w === undefined) return;
-    this.#agentWatches.delete(m.ref);
-    if (w.kind === 'global') {
-      this.#globalMonitors.delete(w.name);
-      const entry = this.#registry.release(w.name, this.name, m.pid as number);
-      if (entry) for (const l of this.#links.values()) l.send([FrameType.RegDel, w.name, entry.pid]);
-    } else {
-      this.#inMonitors.delete(`${w.node}\0${w.ref}`);
-      this.#links.get(w.node)?.send([FrameType.Down, w.ref, m.pid as number, String(m.reason)]);
-    }
   }
 
   // ---------------------------------------------------------------- monitors
@@ -865,75 +647,46 @@ export class ClusterNode {
   monitorRemote(watcher: Pid, target: { node: string; pid: Pid }): MonitorRef {
     assertPid(watcher, 'monitorRemote: watcher');
     assertPid(target?.pid, 'monitorRemote: target.pid');
-    const ref = this.#nextRef++;
-    const link = this.#links.get(target.node);
-    if (link === undefined) {
-      this.runtime.notify(watcher, {
-        type: 'down',
-        ref,
-        pid: target.pid,
-        node: target.node,
-        reason: 'noconnection',
-      });
-      return ref;
-    }
-    this.#outMonitors.set(ref, { watcher, node: target.node, pid: target.pid });
-    link.send([FrameType.Monitor, ref, target.pid]);
-    return ref;
+    return this.#monitors.monitor(watcher, target);
   }
 
   demonitorRemote(ref: MonitorRef): boolean {
-    const m = this.#outMonitors.get(ref);
-    if (m === undefined) return false;
-    this.#outMonitors.delete(ref);
-    this.#links.get(m.node)?.send([FrameType.Demonitor, ref]);
-    return true;
-  }
-
-  #monitorIn(link: PeerLink, ref: number, pid: Pid): void {
-    const key = `${link.name}\0${ref}`;
-    if (this.#inMonitors.has(key)) throw new ProtocolError(`monitor ref ${ref} reused`);
-    if (!isPid(pid)) {
-      link.send([FrameType.Down, ref, pid, 'noproc']);
-      return;
-    }
-    // An immediate noproc down is queued to the agent's mailbox, so setting the watch after
-    // monitor() returns is still in time.
-    const mref = this.runtime.monitor(this.#agent, pid);
-    this.#inMonitors.set(key, mref);
-    this.#agentWatches.set(mref, { kind: 'remote', node: link.name, ref });
+    return this.#monitors.demonitor(ref);
   }
 
   // ---------------------------------------------------------------- remote spawn and live attach
 
   /** Allow peers to `spawnRemote(thisNode, name, args)`. Replaces an earlier factory of that name. */
   registerSpawnable(name: string, factory: SpawnableFactory): void {
-    if (typeof name !== 'string' || name.length === 0)
+    if (typeof name !== 'string' || name.length === 0) {
       throw new InvalidArgumentError('registerSpawnable: name must be a non-empty string');
-    if (typeof factory !== 'function')
+    }
+    if (typeof factory !== 'function') {
       throw new InvalidArgumentError('registerSpawnable: factory must be a function');
-    this.#spawnables.set(name, factory);
+    }
+    this.#rpc.register(name, factory);
   }
 
   unregisterSpawnable(name: string): boolean {
-    return this.#spawnables.delete(name);
+    return this.#rpc.unregister(name);
+  }
+
+  #call(node: string, method: string, args: unknown, timeout: number | undefined): Promise<unknown> {
+    return this.#link(node).request(method, args, timeout ?? this.#o.rpcTimeout);
   }
 
   /** Run factory `factory` on node `node` with `args`; resolves the new process's pid there. */
   async spawnRemote(node: string, factory: string, args: Uint8Array = new Uint8Array(0)): Promise<Pid> {
-    if (typeof factory !== 'string' || factory.length === 0)
+    if (typeof factory !== 'string' || factory.length === 0) {
       throw new InvalidArgumentError('spawnRemote: factory must be a non-empty string');
+    }
     if (!isBytes(args)) throw new InvalidArgumentError('spawnRemote: args must be a Uint8Array');
-    return (await this.#link(node).request(RpcMethod.Spawn, [factory, args], this.#rpcTimeout)) as Pid;
+    return (await this.#call(node, RpcMethod.Spawn, [factory, args], undefined)) as Pid;
   }
 
   /** The pids alive on `node` (live attach). */
   async remotePids(node: string, options: { timeout?: number } = {}): Promise<Pid[]> {
-    return (await this.#link(node).request(
-      RpcMethod.Pids,
-      null,
-      options.timeout ?? this.#rpcTimeout,
-    )) as Pid[];
+    return (await this.#call(node, RpcMethod.Pids, null, options.timeout)) as Pid[];
   }
 
   /** A snapshot of process `pid` on `node`, or undefined if it is not alive there. */
@@ -943,17 +696,14 @@ export class ClusterNode {
     options: { timeout?: number } = {},
   ): Promise<ProcessInfo | undefined> {
     assertPid(pid, 'remoteInfo: pid');
-    const info = await this.#link(node).request(RpcMethod.Info, pid, options.timeout ?? this.#rpcTimeout);
-    return (info ?? undefined) as ProcessInfo | undefined;
+    return ((await this.#call(node, RpcMethod.Info, pid, options.timeout)) ?? undefined) as
+      | ProcessInfo
+      | undefined;
   }
 
   /** A round trip on the control channel (resolves 'pong'). */
   async ping(node: string, options: { timeout?: number } = {}): Promise<string> {
-    return (await this.#link(node).request(
-      RpcMethod.Ping,
-      null,
-      options.timeout ?? this.#rpcTimeout,
-    )) as string;
+    return (await this.#call(node, RpcMethod.Ping, null, options.timeout)) as string;
   }
 
   // ---------------------------------------------------------------- lifetime
@@ -966,7 +716,7 @@ export class ClusterNode {
       await Promise.all([...this.#links.values()].map((l) => l.close('node closing')));
       await this.#listener?.close();
       await this.transport.close();
-      if (this.#agent !== 0) this.runtime.kill(this.#agent);
+      this.#watcher.close();
     })();
     return this.#closing;
   }
