@@ -168,10 +168,10 @@ export class WasmHost {
 
   #checkLoad(name: unknown, options: unknown): asserts name is string {
     if (this.#closed) throw new ClosedError('WasmHost.load: the host is closed');
-    if (typeof name !== 'string' || name.length === 0 || new TextEncoder().encode(name).length > 255) {
-      throw new InvalidArgumentError(
-        `load: name must be a non-empty string of at most 255 bytes, got ${describe(name)}`,
-      );
+    // Guests name modules in `spawn` with at most 255 bytes; a longer name (e.g. a file URL) can
+    // still be loaded and spawned from JS.
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new InvalidArgumentError(`load: name must be a non-empty string, got ${describe(name)}`);
     }
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError(`load('${name}'): options must be an object, got ${describe(options)}`);
