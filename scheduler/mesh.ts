@@ -16,7 +16,7 @@
  * mesh.send(1, bytes); // visible to thread 1 after the current microtask checkpoint
  * mesh.start();
  */
-import { createDoorbells, Doorbell, type IdleWait } from './doorbell.js';
+import { createDoorbells, Doorbell, type IdleWait, type SleepOptions } from './doorbell.js';
 import { HEAD_BYTES } from './protocol.js';
 import { createRing, RingConsumer, RingProducer, type SendResult } from './ring.js';
 
@@ -87,6 +87,7 @@ export class Mesh {
   readonly #unpublished: number[] = [];
   readonly #publishEvery: number;
   readonly #lingerMs: number;
+  readonly #sleepOptions: SleepOptions;
   #lastWork = 0;
   #publishQueued = false;
   #running = false;
@@ -108,6 +109,11 @@ export class Mesh {
     this.#budget = options.readBudget ?? 4096;
     this.#publishEvery = options.publishEvery ?? 64;
     this.#lingerMs = (options.lingerMicros ?? 0) / 1000;
+    this.#sleepOptions = {
+      ...(options.spinMicros === undefined ? {} : { spinMicros: options.spinMicros }),
+      ...(options.idleWait === undefined ? {} : { idleWait: options.idleWait }),
+      ...(options.blockMs === undefined ? {} : { blockMs: options.blockMs }),
+    };
     for (let t = 0; t < this.threads; t++) {
       this.#bells.push(new Doorbell(buffers.bells, t));
       this.#isDirty.push(false);
@@ -272,7 +278,7 @@ export class Mesh {
         setImmediate(this.#loop);
         return;
       }
-    } while (this.#mine.sleep(this.#hasWork, this.#wake, this.#sleepOptions()));
+    } while (this.#mine.sleep(this.#hasWork, this.#wake, this.#sleepOptions));
     this.#sleeping = true;
   };
 
@@ -283,15 +289,6 @@ export class Mesh {
       this.#isDirty[t] = true;
       this.#dirty.push(t);
     }
-  }
-
-  #sleepOptions() {
-    const o = this.#options;
-    return {
-      ...(o.spinMicros === undefined ? {} : { spinMicros: o.spinMicros }),
-      ...(o.idleWait === undefined ? {} : { idleWait: o.idleWait }),
-      ...(o.blockMs === undefined ? {} : { blockMs: o.blockMs }),
-    };
   }
 
   /** Per-peer producer counters: accepted, queued (had to wait), refused, current queue depth. */

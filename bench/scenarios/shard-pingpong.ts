@@ -155,7 +155,7 @@ export const scenario: Scenario = {
   name: 'shard-pingpong',
   description:
     'Wasm actors on two scheduler shards ping-ponging over SharedArrayBuffer rings (throughput, many in flight; round-trip latency, one in flight, spin 0 and spin N) vs postMessage between two workers',
-  defaults: { inflight: 256, latencyRounds: 20000, spinMicros: 50 },
+  defaults: { inflight: 256, latencyRounds: 20000, spinMicros: 100 },
   async run({ seconds, settings, log }): Promise<Metric[]> {
     const inflight = Number(settings.inflight);
     const latencyRounds = Number(settings.latencyRounds);
