@@ -576,8 +576,9 @@ export class ClusterNode {
       if (!this.runtime.sendNamed(name, bytes)) throw new UnknownNameError(name);
       return;
     }
-    this.#link(node).sendData([FrameType.SendName, name, bytes], name);
+    const wait = this.#link(node).sendData([FrameType.SendName, name, bytes], name);
     this.#counters.messagesOut++;
+    if (wait) await wait;
   }
 
   /** Send `bytes` to process `pid` on node `node`. */
@@ -588,8 +589,9 @@ export class ClusterNode {
       this.runtime.send(target.pid, bytes);
       return;
     }
-    this.#link(target.node).sendData([FrameType.SendPid, target.pid, bytes], target.pid);
+    const wait = this.#link(target.node).sendData([FrameType.SendPid, target.pid, bytes], target.pid);
     this.#counters.messagesOut++;
+    if (wait) await wait;
   }
 
   // ---------------------------------------------------------------- global registry
@@ -633,8 +635,9 @@ export class ClusterNode {
       if (!this.runtime.send(e.pid, bytes)) this.#counters.messagesDropped++;
       return;
     }
-    this.#link(e.node).sendData([FrameType.SendPid, e.pid, bytes], e.pid);
+    const wait = this.#link(e.node).sendData([FrameType.SendPid, e.pid, bytes], e.pid);
     this.#counters.messagesOut++;
+    if (wait) await wait;
   }
 
   // ---------------------------------------------------------------- monitors

@@ -32,17 +32,45 @@ export class FrameWriter {
   #bytes = 0;
   #scheduled: NodeJS.Immediate | undefined;
   #closed = false;
+  /** The stream refused more (its write returned false) and has not drained yet. */
+  #blocked = false;
+  #waiters: (() => void)[] = [];
   /** Frames written so far (for metrics). */
   frames = 0;
 
   constructor(stream: ByteStream | undefined, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
-    this.#stream = stream;
     this.maxFrameBytes = maxFrameBytes;
+    if (stream !== undefined) this.attach(stream);
   }
 
   attach(stream: ByteStream): void {
     this.#stream = stream;
+    stream.onDrain(() => {
+      this.#blocked = false;
+      this.#wake();
+    });
     if (this.#items.length > 0) this.#schedule();
+  }
+
+  /**
+   * Backpressure: true while the stream is past its high-water mark, or more than
+   * `maxFrameBytes` wait for this turn's write. Senders that care await {@link whenWritable}.
+   */
+  get isCongested(): boolean {
+    return this.#blocked || this.#bytes > this.maxFrameBytes;
+  }
+
+  /** Resolves once the writer is no longer congested (or closed). */
+  whenWritable(): Promise<void> {
+    if (!this.isCongested || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #wake(): void {
+    if (this.isCongested && !this.#closed) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
   }
 
   /** Queue a frame for this turn's write. Throws a FrameError if it is over the cap. */
@@ -93,7 +121,8 @@ export class FrameWriter {
       } else at = writeDataFrameBody(item, out, at);
     }
     this.frames += items.length;
-    this.#stream.write(out);
+    if (!this.#stream.write(out)) this.#blocked = true;
+    this.#wake();
   };
 
   /** Drop anything queued and refuse further frames. */
@@ -104,5 +133,6 @@ export class FrameWriter {
     this.#bytes = 0;
     if (this.#scheduled !== undefined) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
+    this.#wake();
   }
 }

@@ -143,16 +143,19 @@ export class PeerLink {
     if (this.#down === undefined) this.#main.push(frame);
   }
 
-  /** Queue a message frame on the lane for `key` (a pid, or a name hashed). */
-  sendData(frame: Frame, key: number | string): void {
-    if (this.#down !== undefined) return;
+  /**
+   * Queue a message frame on the lane for `key` (a pid, or a name hashed). Returns a promise to
+   * await when that lane is congested (backpressure), undefined otherwise.
+   */
+  sendData(frame: Frame, key: number | string): Promise<void> | undefined {
+    if (this.#down !== undefined) return undefined;
     const lanes = this.#lanes;
-    if (lanes.length === 0) {
-      this.#main.push(frame);
-      return;
-    }
-    const k = typeof key === 'number' ? key : hashName(key);
-    lanes[k % lanes.length]!.push(frame);
+    const w =
+      lanes.length === 0
+        ? this.#main
+        : lanes[(typeof key === 'number' ? key : hashName(key)) % lanes.length]!;
+    w.push(frame);
+    return w.isCongested ? w.whenWritable() : undefined;
   }
 
   /** Called when the handshake is done: open lanes, start heartbeats. */

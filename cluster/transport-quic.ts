@@ -111,6 +111,8 @@ function peerIdFromMultiaddr(ma: string): string {
 // ------------------------------------------------------------------ streams
 
 const READ_CHUNK = 64 * 1024;
+/** Bytes queued behind the write in flight before `write` reports backpressure. */
+const HIGH_WATER = 4 * 1024 * 1024;
 
 /** A native stream with serialized writes and a read loop. */
 class QuicStream extends BufferedStream {
@@ -119,6 +121,8 @@ class QuicStream extends BufferedStream {
   #queued: Uint8Array[] = [];
   #queuedBytes = 0;
   #failed = false;
+  /** A write returned false (past the high-water mark): fire drained() once below it again. */
+  #full = false;
 
   constructor(native: NativeStream, onError: (err: Error) => void) {
     super((chunk) => this.#enqueue(chunk));
@@ -166,10 +170,16 @@ class QuicStream extends BufferedStream {
     this.#queued.push(chunk);
     this.#queuedBytes += chunk.length;
     if (!this.#inFlight) this.#pump();
-    return this.#queuedBytes < 4 * 1024 * 1024;
+    if (this.#queuedBytes < HIGH_WATER) return true;
+    this.#full = true;
+    return false;
   }
 
   #pump(): void {
+    if (this.#full && this.#queuedBytes < HIGH_WATER) {
+      this.#full = false;
+      this.drained();
+    }
     if (this.#queued.length === 0) {
       this.#inFlight = false;
       return;
@@ -189,7 +199,7 @@ class QuicStream extends BufferedStream {
   }
 
   /** Resolves once every queued write has been handed to the native stream. */
-  async drained(): Promise<void> {
+  async flushed(): Promise<void> {
     while (this.#inFlight && !this.#failed) await new Promise((r) => setImmediate(r));
   }
 }
@@ -279,7 +289,7 @@ class QuicConnection implements Connection {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       // Hand queued bytes to quinn, then close; quinn flushes stream data before the close frame.
-      await Promise.all([...this.#streams].map((s) => s.drained()));
+      await Promise.all([...this.#streams].map((s) => s.flushed()));
       await Promise.allSettled([...this.#streams].map((s) => s.native.finishWrite()));
       this.destroy();
     })();

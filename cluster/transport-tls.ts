@@ -45,6 +45,7 @@ class TlsConnection implements Connection {
     this.main = new BufferedStream((chunk) => socket.write(chunk));
     if (head && head.length > 0) this.main.deliver(head);
     socket.on('data', (chunk: Buffer) => this.main.deliver(chunk));
+    socket.on('drain', () => this.main.drained());
     let error: Error | undefined;
     socket.on('error', (err) => {
       error = err;

@@ -30,6 +30,8 @@ export interface ByteStream {
   onData(handler: (chunk: Uint8Array) => void): void;
   /** Called once when the stream ends (cleanly: no error). */
   onEnd(handler: (err?: Error) => void): void;
+  /** Called each time the buffer drains after a `write` returned false. */
+  onDrain(handler: () => void): void;
 }
 
 export interface Connection {
@@ -79,6 +81,7 @@ export class BufferedStream implements ByteStream {
   #onEnd: ((err?: Error) => void) | undefined;
   #held: Uint8Array[] = [];
   #ended: { err: Error | undefined } | undefined;
+  #onDrain: (() => void) | undefined;
   readonly #write: (chunk: Uint8Array) => boolean;
 
   constructor(write: (chunk: Uint8Array) => boolean) {
@@ -99,6 +102,15 @@ export class BufferedStream implements ByteStream {
   onEnd(handler: (err?: Error) => void): void {
     this.#onEnd = handler;
     if (this.#ended) handler(this.#ended.err);
+  }
+
+  onDrain(handler: () => void): void {
+    this.#onDrain = handler;
+  }
+
+  /** Transport side: the write buffer drained. */
+  drained(): void {
+    this.#onDrain?.();
   }
 
   /** Transport side: bytes arrived. */

@@ -1,60 +1,31 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../../cluster/cluster-node.js';
 import { Identity } from '../../cluster/identity.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { eventually } from '../helpers/eventually.js';
+import { assertBuilt, killAll, startChild as startChildNode } from './child-node.js';
 import { bytes, collector, Nodes, text } from './helpers.js';
 
-const FIXTURE = join(import.meta.dirname, 'fixtures', 'child-node.mjs');
-const DIST = join(import.meta.dirname, '..', '..', 'dist', 'cluster', 'index.js');
 // The bound under test: no heartbeat for `maxSilence` ms means nodedown, whatever phi says.
 const detector = { heartbeatInterval: 100, acceptablePause: 600, maxSilence: 2000 };
 const BOUND = detector.maxSilence;
 
 let identity: Identity;
 beforeAll(async () => {
-  if (!existsSync(DIST)) throw new Error('failure tests load dist/: run `npm run build:ts` first');
+  assertBuilt();
   identity = await Identity.generate();
 });
 
 const children: ChildProcess[] = [];
 let nodes = new Nodes();
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killAll(children);
   await nodes.closeAll();
 });
 
-async function startChild(
-  name: string,
-  hub: ClusterNode,
-  failureDetector: object = detector,
-): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [FIXTURE], {
-    env: {
-      ...process.env,
-      WACTOR_CHILD: JSON.stringify({
-        name,
-        identity: identity.toPem(),
-        seeds: [`127.0.0.1:${hub.port}`],
-        failureDetector,
-        transport: nodes.transport,
-      }),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`child ${name} exited early with ${code}`)));
-  });
-  return child;
+function startChild(name: string, hub: ClusterNode, failureDetector: object = detector) {
+  return startChildNode(name, hub, { identity, transport: nodes.transport, failureDetector }, children);
 }
 
 async function hubWithInbox(failureDetector: object = detector) {
