@@ -2,10 +2,15 @@
 // `assemblyscript` devDependency's compiler (run by `npm run build:as`; `npm install` runs it
 // through `prepare`, `npm test` through `build`). Options come from assembly/asconfig.json.
 //
+// A guest whose source has the line `// @wactor runtime=minimal` is built with AssemblyScript's
+// `minimal` runtime and `--exportRuntime`: no shadow stack (guest calls ~2x cheaper), and the
+// host runs its collector between calls (it exports `__collect`; see docs/guests.md). Others use
+// asconfig.json's `incremental` runtime, which collects by itself.
+//
 // A guest is rebuilt only when it, anything in assembly/sdk/, asconfig.json or this script is
 // newer than its .wasm, so repeated `npm test` runs stay fast. `--force` rebuilds everything;
 // names after the flags build only those guests (`node scripts/build-assembly.mjs echo counter`).
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,15 +62,20 @@ async function main() {
     const outTime = await mtime(out);
     if (!force && outTime > 0 && outTime >= shared && outTime >= (await mtime(src))) continue;
     const started = performance.now();
+    const source = await readFile(src, 'utf8');
+    const runtime = /^\/\/ @wactor runtime=minimal\s*$/m.test(source)
+      ? ['--runtime', 'minimal', '--exportRuntime']
+      : [];
     const { error } = await asc.main(
-      [relative(root, src), '--config', relative(root, config), '-o', relative(root, out)],
+      [relative(root, src), '--config', relative(root, config), ...runtime, '-o', relative(root, out)],
       { stdout: process.stdout, stderr: process.stderr },
     );
     if (error) {
       throw new Error(`build:as: compiling ${relative(root, src)} failed: ${error.message}`);
     }
     built++;
-    console.log(`build:as: ${relative(root, out)} (${Math.round(performance.now() - started)} ms)`);
+    const note = runtime.length > 0 ? ', minimal runtime' : '';
+    console.log(`build:as: ${relative(root, out)} (${Math.round(performance.now() - started)} ms${note})`);
   }
   console.log(`build:as: ${built} guest(s) built, ${names.length - built} up to date`);
 }

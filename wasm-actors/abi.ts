@@ -52,6 +52,15 @@ export const REQUIRED_EXPORTS: Readonly<Record<string, Signature>> = {
   wactor_stop: sig('i32 i32'),
 };
 
+/**
+ * Exports a guest may provide. `__collect` marks a guest whose garbage collector the host drives
+ * (AssemblyScript's `minimal` runtime with `--exportRuntime`): the host calls it between
+ * top-level calls, when no guest frame is on the stack.
+ */
+export const OPTIONAL_EXPORTS: Readonly<Record<string, Signature>> = {
+  __collect: sig(''),
+};
+
 /** Capability a host import needs; `undefined` = always allowed. */
 export type Capability = 'spawn' | 'control' | 'timers' | 'log';
 

@@ -29,7 +29,11 @@ interface GuestExports {
   wactor_receive(actor: number, len: number): void;
   wactor_signal(actor: number, kind: number, from: number, ref: number, rlen: number, dlen: number): void;
   wactor_stop(actor: number, reasonLen: number): void;
+  __collect?: () => void;
 }
+
+/** Host-driven GC: collect at least every this many top-level calls (more for big instances). */
+const GC_EVERY = 1024;
 
 /** What {@link WasmInstance} saves when a guest call nests inside another. */
 type Saved = [WasmActor | undefined, Context | undefined, WasmInstance | undefined];
@@ -61,6 +65,12 @@ export class WasmInstance {
   readonly #freeSlots: number[] = [];
   live = 0;
   #pendingStops: [WasmActor, string][] = [];
+  /** Host-driven GC (see {@link #maybeCollect}): the guest's `__collect`, if it exports one. */
+  #collect: (() => void) | undefined = undefined;
+  #sinceGc = 0;
+  #gcEvery = GC_EVERY;
+  /** Linear memory size at the last collection (growth triggers the next one). */
+  #gcBytes = 0;
 
   constructor(module: WasmModule, memory: WasmMemory) {
     this.module = module;
@@ -89,9 +99,11 @@ export class WasmInstance {
         }
       }
       this.#ex = ex;
+      this.#collect = typeof ex.__collect === 'function' ? ex.__collect : undefined;
       const abi = ex.wactor_abi();
       if (abi !== 1) throw new Error(`wactor_abi() returned ${abi}; this host implements ABI version 1`);
       this.#setInbox(ex.wactor_inbox(inboxBytes), inboxBytes);
+      this.#gcBytes = this.u8.length;
     } finally {
       module.active = prev;
     }
@@ -169,6 +181,22 @@ export class WasmInstance {
     return len;
   }
 
+  /**
+   * Host-driven garbage collection, for guests that export `__collect` (AssemblyScript's
+   * `minimal` runtime: no shadow stack, so guest calls are ~2× cheaper, but the collector must
+   * be run from outside while no guest frame is live). Called after each top-level call; runs
+   * the collector every `max(1024, live actors)` calls (its cost grows with the live heap) or as
+   * soon as memory has grown since the last collection. A growth is seen without reading
+   * `memory.buffer` (~30 ns): growth detaches the buffer under `u8`, whose length becomes 0.
+   */
+  #maybeCollect(): void {
+    if (++this.#sinceGc < this.#gcEvery && this.u8.length === this.#gcBytes) return;
+    this.#sinceGc = 0;
+    this.#collect!();
+    this.#gcBytes = this.refresh().length;
+    this.#gcEvery = Math.max(GC_EVERY, this.live);
+  }
+
   // ---- slots ----------------------------------------------------------------------------------
 
   takeSlot(actor: WasmActor): number {
@@ -221,6 +249,7 @@ export class WasmInstance {
     try {
       const len = typeof args === 'string' ? this.#putText(args) : this.#put(args ?? EMPTY);
       this.#ex!.wactor_init(actor.slot, len);
+      if (this.#collect !== undefined && this.depth === 1) this.#maybeCollect();
     } catch (err) {
       throw this.#fault(err, actor);
     } finally {
@@ -249,6 +278,7 @@ export class WasmInstance {
     module.active = this;
     try {
       this.#ex!.wactor_receive(actor.slot, this.#put(bytes));
+      if (this.#collect !== undefined) this.#maybeCollect();
     } catch (err) {
       throw this.#fault(err, actor);
     } finally {
@@ -280,6 +310,7 @@ export class WasmInstance {
       if (this.#inboxPtr + len > u8.length) u8 = this.refresh();
       drainLocal(m, u8, this.#inboxPtr);
       this.#ex!.wactor_receive(actor.slot, len);
+      if (this.#collect !== undefined) this.#maybeCollect();
     } catch (err) {
       throw this.#fault(err, actor);
     } finally {
@@ -309,6 +340,7 @@ export class WasmInstance {
       both.set(d, r.length);
       this.#put(both);
       this.#ex!.wactor_signal(actor.slot, kind, from, ref, r.length, d.length);
+      if (this.#collect !== undefined && this.depth === 1) this.#maybeCollect();
     } catch (err) {
       throw this.#fault(err, actor);
     } finally {
@@ -335,6 +367,7 @@ export class WasmInstance {
       try {
         const len = this.#putText(reason);
         this.#ex!.wactor_stop(actor.slot, len);
+        if (this.#collect !== undefined && this.depth === 1) this.#maybeCollect();
       } catch (err) {
         const trap = this.#fault(err, actor);
         this.module.host.logger.error(

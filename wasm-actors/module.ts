@@ -8,7 +8,14 @@
 
 import { InvalidArgumentError } from '../runtime/errors.js';
 import { describe } from '../runtime/pid.js';
-import { formatSignature, HOST_IMPORTS, MEMORY_IMPORT, REQUIRED_EXPORTS, type Signature } from './abi.js';
+import {
+  formatSignature,
+  HOST_IMPORTS,
+  MEMORY_IMPORT,
+  OPTIONAL_EXPORTS,
+  REQUIRED_EXPORTS,
+  type Signature,
+} from './abi.js';
 import { WasmActor } from './actor.js';
 import type { ModuleShape } from './binary.js';
 import { type Capabilities, type Grants, type Profile, resolveCapabilities } from './capabilities.js';
@@ -306,6 +313,16 @@ function validateShape(name: string, shape: ModuleShape, caps: Capabilities): nu
       throw new WasmBadExportError(
         name,
         `export ${exportName} has type ${formatSignature(e.signature)}, expected ${formatSignature(expected)}`,
+      );
+    }
+  }
+  for (const [exportName, expected] of Object.entries(OPTIONAL_EXPORTS)) {
+    const e = exports.get(exportName);
+    if (e === undefined) continue;
+    if (e.kind !== 'function' || e.signature === undefined || !sameSignature(e.signature, expected)) {
+      throw new WasmBadExportError(
+        name,
+        `optional export ${exportName} must be a function ${formatSignature(expected)}, but it is ${e.signature === undefined ? `a ${e.kind}` : formatSignature(e.signature)}`,
       );
     }
   }

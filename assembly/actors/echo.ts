@@ -1,6 +1,7 @@
 // echo: replies to every request with the same bytes; plain messages are forwarded back to the
 // pid in their first 8 bytes (f64) if they are at least 8 bytes long, else dropped. Spawned with
 // the arguments "exit", it exits in init (for spawn-churn benchmarks).
+// @wactor runtime=minimal
 import { Actor, defineActor, exit, Message } from '../sdk';
 
 export * from '../sdk/exports';

@@ -1,6 +1,7 @@
 // ping: spawn arguments are [pong pid f64][report pid f64][rounds u32][in flight u32]. It keeps
 // `in flight` messages bouncing off pong until `rounds` replies came back, then sends "done" to
 // the report pid. Messages are [self pid f64][seq u32], built once in a static buffer.
+// @wactor runtime=minimal
 import { Actor, defineActor, Message, sendRaw, sendText } from '../sdk';
 
 export * from '../sdk/exports';

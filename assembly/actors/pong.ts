@@ -1,5 +1,6 @@
 // pong: every message starts with the sender's pid (f64); pong sends the message straight back.
 // No allocation on this path: the bytes go from the inbox to the host.
+// @wactor runtime=minimal
 import { Actor, defineActor, Message } from '../sdk';
 
 export * from '../sdk/exports';
