@@ -23,7 +23,7 @@
 // @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the Reflect
 // metadata API; this import must come before it.
 import 'reflect-metadata';
-import { createPrivateKey, createPublicKey, webcrypto, X509Certificate } from 'node:crypto';
+import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { InvalidArgumentError } from '../runtime/errors.js';
 import { IdentityError } from './errors.js';
