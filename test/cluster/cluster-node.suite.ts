@@ -234,6 +234,25 @@ export function clusterNodeSuite(transport: 'tls' | 'quic'): void {
       );
     });
 
+    it('tells a watcher noproc for a remote pid that is not alive, and stops after demonitor', async () => {
+      const { alpha, rtA, rtB } = await pair();
+      const watcher = collector(rtA);
+      const gone = collector(rtB).pid;
+      rtB.kill(gone);
+      const ref = alpha.monitorRemote(watcher.pid, { node: 'beta', pid: gone });
+      await eventually(() =>
+        expect(watcher.got).toEqual([{ type: 'down', ref, pid: gone, node: 'beta', reason: 'noproc' }]),
+      );
+      const alive = collector(rtB).pid;
+      const ref2 = alpha.monitorRemote(watcher.pid, { node: 'beta', pid: alive });
+      expect(alpha.demonitorRemote(ref2)).toBe(true);
+      expect(alpha.demonitorRemote(ref2)).toBe(false);
+      await alpha.ping('beta');
+      rtB.kill(alive);
+      await alpha.ping('beta');
+      expect(watcher.got).toHaveLength(1);
+    });
+
     it('tells a watcher noconnection when the link drops', async () => {
       const { alpha, beta, rtA, rtB } = await pair();
       const watcher = collector(rtA);
