@@ -210,8 +210,11 @@ export function createImports(module: WasmModule): {
       if (m === undefined) return BADARG;
       if (!maySpawn(caps, m)) return deny('spawn');
       if (!host.has(m)) return NO_MODULE;
+      const link = (flags & SPAWN_LINK) !== 0;
+      // A link to an ended actor would kill the child at birth (noproc): refuse instead.
+      if (link && a.ended) return NOPROC;
       try {
-        return host.spawn(m, args, (flags & SPAWN_LINK) !== 0 ? { linkTo: a.pid } : undefined);
+        return host.spawn(m, args, link ? { linkTo: a.pid } : undefined);
       } catch (err) {
         host.logger.warn(`wasm actor ${a.pid} (${module.name}) failed to spawn '${m}'`, { error: err });
         return FAILED;
@@ -222,6 +225,7 @@ export function createImports(module: WasmModule): {
       const a = cur('link');
       if (!caps.control) return deny('control');
       if (!isPid(pid)) return BADARG;
+      if (a.ended) return NOPROC;
       return node.link(a.pid, pid) ? OK : NOPROC;
     },
 
@@ -229,6 +233,7 @@ export function createImports(module: WasmModule): {
       const a = cur('unlink');
       if (!caps.control) return deny('control');
       if (!isPid(pid)) return BADARG;
+      if (a.ended) return NOPROC;
       return node.unlink(a.pid, pid) ? OK : NOPROC;
     },
 
@@ -236,6 +241,7 @@ export function createImports(module: WasmModule): {
       const a = cur('monitor');
       if (!caps.control) return deny('control');
       if (!isPid(pid)) return BADARG;
+      if (a.ended) return NOPROC;
       return node.monitor(a.pid, pid);
     },
 
@@ -248,6 +254,7 @@ export function createImports(module: WasmModule): {
     trap_exit(on: number): number {
       const a = cur('trap_exit');
       if (!caps.control) return deny('control');
+      if (a.ended) return NOPROC;
       node.trapExit(a.pid, on !== 0);
       return OK;
     },
@@ -259,11 +266,14 @@ export function createImports(module: WasmModule): {
     },
 
     exit_signal(pid: number, ptr: number, len: number): number {
-      cur('exit_signal');
+      const a = cur('exit_signal');
       const reason = text(ptr, len, 'exit_signal');
       if (!caps.control) return deny('control');
       if (!isPid(pid) || reason.length === 0) return BADARG;
-      return active('exit_signal').ctx!.exitSignal(pid, reason) ? OK : NOPROC;
+      // An ended actor (inside its own wactor_stop, or ended by its own call) signals nothing.
+      const ctx = active('exit_signal').ctx;
+      if (a.ended || ctx === undefined) return NOPROC;
+      return ctx.exitSignal(pid, reason) ? OK : NOPROC;
     },
 
     send_after(pid: number, ms: number, ptr: number, len: number): number {
