@@ -166,11 +166,11 @@ export class Mesh {
     return result;
   }
 
-  /** {@link send} of `head` + `body` without concatenating them. */
-  sendParts(thread: number, head: Uint8Array, body: Uint8Array): SendResult {
+  /** {@link send} of `head` + `body` without concatenating them; `force` ignores the queue bound. */
+  sendParts(thread: number, head: Uint8Array, body: Uint8Array, force = false): SendResult {
     const out = this.#out[thread];
     if (out == null) return 'refused';
-    const result = out.sendParts(head, body);
+    const result = out.sendParts(head, body, force);
     this.#written(thread, out);
     return result;
   }

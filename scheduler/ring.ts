@@ -168,16 +168,17 @@ export class RingProducer {
   /**
    * Accept a message: write it to the ring (visible after {@link publish}), or queue it locally
    * when the ring is full (or earlier messages are still queued: order is kept), or refuse it when
-   * the local queue is over its bound. An accepted message is never dropped.
+   * the local queue is over its bound. An accepted message is never dropped. `force` skips the
+   * bound (control signals, which like the runtime's exit signals are never refused).
    */
-  send(bytes: Uint8Array): SendResult {
-    if (this.#queue.length > this.#queueStart) return this.#enqueue(bytes);
+  send(bytes: Uint8Array, force = false): SendResult {
+    if (this.#queue.length > this.#queueStart) return this.#enqueue(bytes, force);
     const written = this.#write(bytes, 0);
     if (written === bytes.length) {
       this.#accepted++;
       return 'sent';
     }
-    const result = this.#enqueue(bytes);
+    const result = this.#enqueue(bytes, force);
     if (result === 'queued') this.#partial = Math.max(0, written);
     return result;
   }
@@ -249,8 +250,12 @@ export class RingProducer {
     };
   }
 
-  #enqueue(bytes: Uint8Array): SendResult {
-    if (this.#queuedBytes + bytes.length > this.maxQueuedBytes && this.#queue.length > this.#queueStart) {
+  #enqueue(bytes: Uint8Array, force: boolean): SendResult {
+    if (
+      !force &&
+      this.#queuedBytes + bytes.length > this.maxQueuedBytes &&
+      this.#queue.length > this.#queueStart
+    ) {
       this.#refused++;
       return 'refused';
     }
@@ -333,7 +338,7 @@ export class RingProducer {
    * Send `head` followed by `body` as one message without concatenating them first (the common
    * case: a small routing header in front of a user payload). Same contract as {@link send}.
    */
-  sendParts(head: Uint8Array, body: Uint8Array): SendResult {
+  sendParts(head: Uint8Array, body: Uint8Array, force = false): SendResult {
     const len = head.length + body.length;
     if (this.#queue.length === this.#queueStart && len <= this.maxChunk && this.#hasRoom(len)) {
       const pos = this.#tail & this.#mask;
@@ -348,7 +353,7 @@ export class RingProducer {
     const whole = new Uint8Array(len);
     whole.set(head);
     whole.set(body, head.length);
-    return this.send(whole);
+    return this.send(whole, force);
   }
 }
 

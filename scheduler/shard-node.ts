@@ -124,8 +124,9 @@ export class ShardNode {
       this.#control(control);
       return true;
     }
+    // Control signals are never refused by backpressure (only user messages are).
     const [head, body] = encodeControlParts(control);
-    return this.mesh.sendParts(thread, head, body) !== 'refused';
+    return this.mesh.sendParts(thread, head, body, true) !== 'refused';
   }
 
   #toOwner(pid: Pid, control: Control): boolean {

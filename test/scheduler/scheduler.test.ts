@@ -65,6 +65,26 @@ describe('Scheduler messaging', () => {
     expect(stats.ringRefused).toBe(0);
   });
 
+  it('past maxQueuedBytes a send is refused and counted, and what was accepted still arrives in order', async () => {
+    const sched = make({ ringBytes: 4096, maxQueuedBytes: 2048 });
+    const c = collector(sched);
+    const a = agent(sched, c.pid, { placement: { shard: 0 } });
+    let accepted = 0;
+    let refused = 0;
+    let last = -1;
+    for (let i = 0; i < 5000; i++) {
+      if (sched.send(a, { cmd: 'count', n: i })) {
+        accepted++;
+        last = i;
+      } else refused++;
+    }
+    expect(refused).toBeGreaterThan(0);
+    // The stats query is a control signal, never refused (nor counted) even behind a full queue.
+    expect((await sched.stats()).ringRefused).toBe(refused);
+    await eventually(() => expect(sched.send(a, { cmd: 'tellCount' })).toBe(true));
+    await eventually(() => expect(c.inbox).toContainEqual({ seen: accepted, last }), { timeout: 20_000 });
+  });
+
   it('refuses a value that cannot cross shards, with a clear error at the send', () => {
     const sched = make();
     const c = collector(sched);
