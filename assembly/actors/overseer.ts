@@ -3,7 +3,8 @@
 // text; "monitor <pid>" → the ref; "link <pid>", "trap" → the code; "kill <pid>" → the code;
 // "after <ms> <text>" → sets a timer to itself, which on firing reports "timer <text>";
 // "exit <reason>" → exits; "now" → the clock; "random <n>" → n random bytes; "named <name>
-// <text>" → sends text to a name, replies the code. Down and exit notices are reported to the report pid as text:
+// <text>" → sends text to a name, replies the code; "onstop <pid>" → when it ends, it tries to link
+// to and kill <pid> and reports "stop link=<c> kill=<c>". Down and exit notices are reported to the report pid as text:
 // "down <pid> <reason> <detail>" / "exit <pid> <reason> <detail>".
 import {
   Actor,
@@ -33,6 +34,7 @@ export * from '../sdk/exports';
 
 class Overseer extends Actor {
   report: f64 = 0;
+  onStop: f64 = 0;
 
   init(args: Message): void {
     if (args.length > 0) this.report = parseNumber(args.text());
@@ -66,11 +68,21 @@ class Overseer extends Actor {
       msg.reply(randomBytes(<i32>parseNumber(w[1])));
     } else if (cmd == 'named') {
       msg.replyText(sendNamedText(w[1], rest(text, 2)).toString());
+    } else if (cmd == 'onstop') {
+      this.onStop = parseNumber(w[1]);
+      msg.replyText('0');
     } else if (cmd == 'exit') {
       exit(rest(text, 1));
     } else {
       msg.replyText('error: unknown command');
     }
+  }
+
+  terminate(reason: string): void {
+    if (this.onStop == 0) return;
+    const l = link(this.onStop);
+    const k = exitSignal(this.onStop, 'kill');
+    sendText(this.report, 'stop link=' + l.toString() + ' kill=' + k.toString());
   }
 
   onDown(pid: f64, ref: f64, reason: string, detail: string): void {

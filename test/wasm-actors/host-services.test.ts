@@ -47,6 +47,21 @@ describe('host services a guest may always use', () => {
 });
 
 describe('re-entrancy', () => {
+  it('an ended guest cannot link or kill from its terminate hook (NOPROC, nothing happens)', async () => {
+    rt = new Runtime({ logger: silentLogger });
+    host = new WasmHost(rt, { logger: silentLogger });
+    host.loadSync('overseer', guestBytes('overseer'), { profile: 'trusted' });
+    const report = collector(rt);
+    const o = host.spawn('overseer', String(report.pid));
+    const js = rt.spawn({ receive() {} });
+    const c = collector(rt);
+    rt.send(o, wasmRequest(c.pid, `onstop ${js}`));
+    await eventually(() => expect(c.texts()).toEqual(['0']));
+    rt.exit(o, 'shutdown');
+    await eventually(() => expect(report.texts()).toEqual(['stop link=-2 kill=-2']));
+    expect(rt.isAlive(js)).toBe(true);
+  });
+
   it('a guest whose own call ends it (link to a dead pid) finishes the call, then stops cleanly', async () => {
     rt = new Runtime({ logger: silentLogger });
     host = new WasmHost(rt, { logger: silentLogger });
