@@ -46,6 +46,38 @@ describe('host services a guest may always use', () => {
   });
 });
 
+describe('return codes for refused sends', () => {
+  it('TOO_LARGE (-8) past maxMessageBytes, REFUSED (-4) into a full mailbox', async () => {
+    rt = new Runtime({ logger: silentLogger });
+    host = new WasmHost(rt, { logger: silentLogger, maxMessageBytes: 16 });
+    host.loadSync('overseer', guestBytes('overseer'));
+    const got: unknown[] = [];
+    const target = rt.spawn({ receive: (m: unknown) => void got.push(m) }, { mailboxCapacity: 1 });
+    rt.register('small', target);
+    const o = host.spawn('overseer', '0');
+    const c = collector(rt);
+    rt.send(o, wasmRequest(c.pid, 'named small this text is longer than sixteen bytes'));
+    // Both sends happen in one turn of the guest, before the target runs: the second finds the
+    // one-slot mailbox full.
+    rt.send(o, wasmRequest(c.pid, 'named small a'));
+    rt.send(o, wasmRequest(c.pid, 'named small b'));
+    await eventually(() => expect(c.texts()).toEqual(['-8', '0', '-4']));
+    await eventually(() => expect(got).toHaveLength(1));
+  });
+
+  it('rejects bad host options with the option named', () => {
+    rt = new Runtime({ logger: silentLogger });
+    host = new WasmHost(rt, { logger: silentLogger });
+    expect(() => new WasmHost(rt, { maxMessageBytes: 0 })).toThrow(
+      /options\.maxMessageBytes must be a positive integer/,
+    );
+    expect(() => new WasmHost(rt, { inboxBytes: 1.5 })).toThrow(
+      /options\.inboxBytes must be a positive integer/,
+    );
+    expect(() => new WasmHost({} as never)).toThrow(/node must be a LocalNode/);
+  });
+});
+
 describe('re-entrancy', () => {
   it('an ended guest cannot link or kill from its terminate hook (NOPROC, nothing happens)', async () => {
     rt = new Runtime({ logger: silentLogger });
