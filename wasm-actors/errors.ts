@@ -87,6 +87,11 @@ export class WasmModuleExistsError extends WactorError {
  * memory cap, or a bad pointer handed to an import). It is the `error` of the `crashed` exit.
  * In shared mode the other actors of the instance end with one too (`trappedPid` names the
  * actor whose call trapped).
+ *
+ * @example
+ * rt.spawn({ receive(msg: DownMessage) {
+ *   if (msg.error instanceof WasmTrapError) console.log(msg.pid, 'trapped:', msg.error.trap);
+ * } });
  */
 export class WasmTrapError extends WactorError {
   readonly module: string;

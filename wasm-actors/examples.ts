@@ -5,7 +5,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The example guests. */
+/**
+ * The example guests.
+ *
+ * @example
+ * for (const name of EXAMPLE_GUESTS) host.loadSync(name, exampleGuestBytes(name));
+ */
 export const EXAMPLE_GUESTS = [
   'counter',
   'crasher',
