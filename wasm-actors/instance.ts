@@ -32,6 +32,11 @@ interface GuestExports {
   __collect?: () => void;
 }
 
+/** Placeholder for the export functions until `start` ran. */
+function unstarted(): never {
+  throw new Error('wasm instance not started');
+}
+
 /** Host-driven GC: collect at least every this many top-level calls (more for big instances). */
 const GC_EVERY = 1024;
 
@@ -47,7 +52,11 @@ const EMPTY = new Uint8Array(0);
 export class WasmInstance {
   readonly module: WasmModule;
   readonly memory: WasmMemory;
-  #ex: GuestExports | undefined;
+  #receive: GuestExports['wactor_receive'] = unstarted;
+  #inbox: GuestExports['wactor_inbox'] = unstarted;
+  #init: GuestExports['wactor_init'] = unstarted;
+  #signal: GuestExports['wactor_signal'] = unstarted;
+  #stop: GuestExports['wactor_stop'] = unstarted;
   /** A view of all of linear memory; replaced when growth detaches the old buffer. */
   u8: Uint8Array;
   #inboxPtr = 0;
@@ -98,7 +107,13 @@ export class WasmInstance {
           throw new Error(`export ${name} is not a function`);
         }
       }
-      this.#ex = ex;
+      // The export functions are cached in fields: `instance.exports` is a frozen object whose
+      // property loads cost more than a field load on every call.
+      this.#receive = ex.wactor_receive;
+      this.#inbox = ex.wactor_inbox;
+      this.#init = ex.wactor_init;
+      this.#signal = ex.wactor_signal;
+      this.#stop = ex.wactor_stop;
       this.#collect = typeof ex.__collect === 'function' ? ex.__collect : undefined;
       const abi = ex.wactor_abi();
       if (abi !== 1) throw new Error(`wactor_abi() returned ${abi}; this host implements ABI version 1`);
@@ -157,7 +172,7 @@ export class WasmInstance {
         }
       }
       if (ascii) {
-        if (n > this.#inboxCap) this.#setInbox(this.#ex!.wactor_inbox(n), n);
+        if (n > this.#inboxCap) this.#setInbox(this.#inbox(n), n);
         let u8 = this.u8;
         if (this.#inboxPtr + n > u8.length) u8 = this.refresh();
         const at = this.#inboxPtr;
@@ -171,7 +186,7 @@ export class WasmInstance {
   /** Copy `bytes` into the inbox (growing it through the guest if needed); returns the length. */
   #put(bytes: Uint8Array): number {
     const len = bytes.length;
-    if (len > this.#inboxCap) this.#setInbox(this.#ex!.wactor_inbox(len), len);
+    if (len > this.#inboxCap) this.#setInbox(this.#inbox(len), len);
     let u8 = this.u8;
     if (this.#inboxPtr + len > u8.length) u8 = this.refresh();
     const at = this.#inboxPtr;
@@ -248,7 +263,7 @@ export class WasmInstance {
     const saved = this.#enter(actor, ctx);
     try {
       const len = typeof args === 'string' ? this.#putText(args) : this.#put(args ?? EMPTY);
-      this.#ex!.wactor_init(actor.slot, len);
+      this.#init(actor.slot, len);
       if (this.#collect !== undefined && this.depth === 1) this.#maybeCollect();
     } catch (err) {
       throw this.#fault(err, actor);
@@ -262,7 +277,7 @@ export class WasmInstance {
     if (this.depth !== 0) {
       const saved = this.#enter(actor, ctx);
       try {
-        this.#ex!.wactor_receive(actor.slot, this.#put(bytes));
+        this.#receive(actor.slot, this.#put(bytes));
       } catch (err) {
         throw this.#fault(err, actor);
       } finally {
@@ -277,7 +292,7 @@ export class WasmInstance {
     this.depth = 1;
     module.active = this;
     try {
-      this.#ex!.wactor_receive(actor.slot, this.#put(bytes));
+      this.#receive(actor.slot, this.#put(bytes));
       if (this.#collect !== undefined) this.#maybeCollect();
     } catch (err) {
       throw this.#fault(err, actor);
@@ -305,11 +320,11 @@ export class WasmInstance {
     module.active = this;
     try {
       const len = m.len;
-      if (len > this.#inboxCap) this.#setInbox(this.#ex!.wactor_inbox(len), len);
+      if (len > this.#inboxCap) this.#setInbox(this.#inbox(len), len);
       let u8 = this.u8;
       if (this.#inboxPtr + len > u8.length) u8 = this.refresh();
       drainLocal(m, u8, this.#inboxPtr);
-      this.#ex!.wactor_receive(actor.slot, len);
+      this.#receive(actor.slot, len);
       if (this.#collect !== undefined) this.#maybeCollect();
     } catch (err) {
       throw this.#fault(err, actor);
@@ -339,7 +354,7 @@ export class WasmInstance {
       both.set(r, 0);
       both.set(d, r.length);
       this.#put(both);
-      this.#ex!.wactor_signal(actor.slot, kind, from, ref, r.length, d.length);
+      this.#signal(actor.slot, kind, from, ref, r.length, d.length);
       if (this.#collect !== undefined && this.depth === 1) this.#maybeCollect();
     } catch (err) {
       throw this.#fault(err, actor);
@@ -366,7 +381,7 @@ export class WasmInstance {
       const saved = this.#enter(actor, undefined);
       try {
         const len = this.#putText(reason);
-        this.#ex!.wactor_stop(actor.slot, len);
+        this.#stop(actor.slot, len);
         if (this.#collect !== undefined && this.depth === 1) this.#maybeCollect();
       } catch (err) {
         const trap = this.#fault(err, actor);
