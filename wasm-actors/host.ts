@@ -79,7 +79,7 @@ export class WasmHost {
   readonly #denied: Record<string, number> = {};
   #deniedTotal = 0;
   #timerSeq = 0;
-  #closed = false;
+  #closed: Promise<void> | undefined = undefined;
   readonly #unsubscribe: (() => void) | undefined;
 
   constructor(node: HostNode, options: WasmHostOptions = {}) {
@@ -167,7 +167,7 @@ export class WasmHost {
   }
 
   #checkLoad(name: unknown, options: unknown): asserts name is string {
-    if (this.#closed) throw new ClosedError('WasmHost.load: the host is closed');
+    if (this.#closed !== undefined) throw new ClosedError('WasmHost.load: the host is closed');
     // Guests name modules in `spawn` with at most 255 bytes; a longer name (e.g. a file URL) can
     // still be loaded and spawned from JS.
     if (typeof name !== 'string' || name.length === 0) {
@@ -224,7 +224,7 @@ export class WasmHost {
    * rt.send(counter, 'inc');
    */
   spawn(name: string, args?: Uint8Array | string, options?: SpawnOptions): Pid {
-    if (this.#closed) throw new ClosedError('WasmHost.spawn: the host is closed');
+    if (this.#closed !== undefined) throw new ClosedError('WasmHost.spawn: the host is closed');
     const mod = this.#modules.get(name);
     if (mod === undefined) throw new WasmUnknownModuleError(String(name), this.modules());
     if (args !== undefined && typeof args !== 'string' && !(args instanceof Uint8Array)) {
@@ -284,13 +284,22 @@ export class WasmHost {
 
   /**
    * Refuse new loads and spawns and drop pooled instances. Running actors are the node's: stop
-   * them with the node (`rt.shutdown()`). Idempotent.
+   * them with the node (`rt.shutdown()`). Idempotent; every call returns the same promise.
+   *
+   * @example
+   * await host.close();
    */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#unsubscribe?.();
-    for (const mod of this.#modules.values()) mod.drain();
+  close(): Promise<void> {
+    if (this.#closed === undefined) {
+      this.#unsubscribe?.();
+      for (const mod of this.#modules.values()) mod.drain();
+      this.#closed = Promise.resolve();
+    }
+    return this.#closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }
 

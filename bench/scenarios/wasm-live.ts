@@ -60,7 +60,7 @@ async function fill(
   forceGc();
   const heap = heapUsed() - before;
   const memory = mode === 'js' ? 0 : (host.stats().modules.counter?.memoryBytes ?? 0);
-  host.close();
+  await host.close();
   await rt.shutdown();
   return { count: n, heapPerActor: heap / n, memoryPerActor: memory / n, perSecond: n / elapsed };
 }

@@ -46,7 +46,7 @@ function wasmPingPong(mode: HostingMode, inflight: number): PingPong {
       });
     },
     close: async () => {
-      host.close();
+      await host.close();
       await rt.shutdown();
     },
   };

@@ -59,7 +59,7 @@ function churn(options: { mode: 'isolated' | 'shared'; pool?: number; chunk: num
     },
     host,
     close: async () => {
-      host.close();
+      await host.close();
       await rt.shutdown();
     },
   };

@@ -9,7 +9,7 @@ let host: WasmHost;
 
 beforeAll(() => ensureGuests());
 afterEach(async () => {
-  host.close();
+  await host.close();
   await rt.shutdown();
 });
 function setup(options: { clock?: SimulatedClock; logger?: Logger } = {}): void {

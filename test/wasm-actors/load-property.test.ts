@@ -14,7 +14,7 @@ beforeAll(() => {
   host = new WasmHost(rt, { logger: silentLogger });
 });
 afterAll(async () => {
-  host.close();
+  await host.close();
   await rt.shutdown();
 });
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, Runtime, silentLogger } from '../../runtime/index.js';
+import { ClosedError, InvalidArgumentError, Runtime, silentLogger } from '../../runtime/index.js';
 import {
   WasmBadExportError,
   WasmBadImportError,
@@ -11,6 +11,7 @@ import {
   WasmModuleExistsError,
   WasmUnknownModuleError,
 } from '../../wasm-actors/index.js';
+import { eventually } from '../helpers/eventually.js';
 import { ensureGuests, guestBytes, guestPath } from './guests.js';
 import { ABI_EXPORTS, buildModule, MEMORY_IMPORT } from './wasm-builder.js';
 
@@ -19,7 +20,7 @@ let host: WasmHost;
 
 beforeAll(() => ensureGuests());
 afterEach(async () => {
-  host.close();
+  await host.close();
   await rt.shutdown();
 });
 function setup(): void {
@@ -156,6 +157,30 @@ describe('loading guest modules', () => {
     host.loadSync('echo', guestBytes('echo'));
     expect(() => host.spawn('nope')).toThrow(WasmUnknownModuleError);
     expect(() => host.spawn('nope')).toThrow(/'nope'.*loaded: echo/);
+  });
+
+  it('unload stops new spawns of a module; its running actors keep running', async () => {
+    setup();
+    host.loadSync('counter', guestBytes('counter'));
+    const pid = host.spawn('counter', '5');
+    expect(host.unload('counter')).toBe(true);
+    expect(host.unload('counter')).toBe(false);
+    expect(() => host.spawn('counter')).toThrow(WasmUnknownModuleError);
+    const got: unknown[] = [];
+    const c = rt.spawn({ receive: (m: unknown) => void got.push(m) });
+    rt.send(pid, { replyTo: c, data: 'get' });
+    await eventually(() => expect(got).toHaveLength(1));
+    expect(new TextDecoder().decode(got[0] as Uint8Array)).toBe('5');
+  });
+
+  it('close is idempotent and refuses new loads and spawns', async () => {
+    setup();
+    host.loadSync('echo', guestBytes('echo'));
+    const closing = host.close();
+    expect(host.close()).toBe(closing);
+    await closing;
+    expect(() => host.spawn('echo')).toThrow(ClosedError);
+    expect(() => host.loadSync('echo2', guestBytes('echo'))).toThrow(ClosedError);
   });
 
   it('validates load options with messages that name the option', () => {
