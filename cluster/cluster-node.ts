@@ -244,7 +244,6 @@ export class ClusterNode {
 
   #refuse(link: PeerLink, reason: string): void {
     this.#o.logger.warn(`cluster ${this.name}: refused link from ${link.conn.remoteAddress}: ${reason}`);
-    this.#counters.linksRefused++;
     link.send([FrameType.Reject, reason, this.name]);
     void link.close(`refused: ${reason}`);
   }

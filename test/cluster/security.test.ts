@@ -72,6 +72,7 @@ describe('cluster security', () => {
     await eventually(() => expect(raw.closed).toBe(true));
     expect(alpha.peers()).toEqual([]);
     expect(nodes.logger.warnings.join('\n')).toMatch(/refused link .* "beta" does not match/);
+    await eventually(() => expect(alpha.metrics().linksRefused).toBe(1));
   });
 
   it('rejects a hello claiming the node’s own name', async () => {
