@@ -232,7 +232,8 @@ export class ClusterNode {
     link.onDown(() => {
       clearTimeout(timer);
       this.#handshaking.delete(link);
-      if (!link.isUp && !link.retired) this.#counters.linksRefused++;
+      // A name is only assigned on acceptance: a nameless link never completed its handshake.
+      if (link.name === '' && !link.retired) this.#counters.linksRefused++;
     });
     link.onFrame((f) => {
       if (f[0] !== FrameType.Hello) throw new ProtocolError(`expected a hello frame, got frame type ${f[0]}`);

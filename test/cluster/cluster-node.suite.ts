@@ -182,6 +182,8 @@ export function clusterNodeSuite(transport: 'tls' | 'quic'): void {
       await eventually(() => expect(alpha.peers()).toEqual([]));
       expect(alpha.whereisGlobal('svc')).toBeUndefined();
       expect(downs).toEqual(['beta']);
+      expect(alpha.metrics().linksRefused).toBe(0);
+      expect(beta.metrics().linksRefused).toBe(0);
     });
   });
 
