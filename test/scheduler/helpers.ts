@@ -20,3 +20,16 @@ export function agent(s: Scheduler, to: Pid, placement?: Parameters<Scheduler['s
   s.send(pid, { cmd: 'report', to });
   return pid;
 }
+
+/**
+ * Wait until every agent in `pids` has reported ready. Agents on different shards hear from the
+ * main thread and from each other over different rings, which have no mutual order: an agent
+ * told to report to X by the main thread may see another agent's messages first.
+ */
+export async function ready(inbox: unknown[], pids: Pid[]): Promise<void> {
+  const { eventually } = await import('../helpers/eventually.js');
+  await eventually(() => {
+    for (const pid of pids)
+      if (!inbox.some((m) => (m as { ready?: Pid }).ready === pid)) throw new Error(`${pid} not ready`);
+  });
+}

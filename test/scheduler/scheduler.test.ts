@@ -3,7 +3,7 @@ import { silentLogger } from '../../runtime/logger.js';
 import { shardOf } from '../../runtime/pid.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { eventually } from '../helpers/eventually.js';
-import { AGENT, agent, collector } from './helpers.js';
+import { AGENT, agent, collector, ready } from './helpers.js';
 
 let s: Scheduler | undefined;
 afterEach(async () => {
@@ -28,6 +28,7 @@ describe('Scheduler messaging', () => {
     );
     expect(sink).toBeGreaterThan(0);
     // a (shard 0) bursts 2000 numbered messages to b (shard 1), which forwards each as a report.
+    await ready(c.inbox, [a, b]);
     sched.send(a, { cmd: 'burst', to: b, count: 2000 });
     await eventually(() =>
       expect(c.inbox.filter((m) => (m as { unknown?: unknown }).unknown).length).toBe(2000),
@@ -213,6 +214,7 @@ describe('Scheduler options and bookkeeping', () => {
       const c = collector(sched);
       const a = agent(sched, c.pid, { placement: { shard: 0 } });
       const b = agent(sched, c.pid, { placement: { shard: 1 } });
+      await ready(c.inbox, [a, b]);
       sched.send(a, { cmd: 'burst', to: b, count: 500 });
       await eventually(() =>
         expect(c.inbox.filter((m) => (m as { unknown?: unknown }).unknown).length).toBe(500),
