@@ -490,8 +490,9 @@ export class Runtime implements LocalNode {
 
   /**
    * Link two processes: when one ends abnormally the other ends with the same reason, unless it
-   * traps exits (then it receives an {@link ExitMessage}). Linking to a dead pid sends the live
-   * side a `noproc` exit signal and returns false.
+   * traps exits (then it receives an {@link ExitMessage}). `a` is the linking side, as in
+   * Erlang's `link/1` called by `a`: if `b` is dead, `a` gets a `noproc` exit signal; if `a` itself
+   * is dead nothing happens. Both cases return false.
    */
   link(a: Pid, b: Pid): boolean {
     assertPid(a, 'link: a');
@@ -504,9 +505,10 @@ export class Runtime implements LocalNode {
       (pb.links ??= new Set()).add(a);
       return true;
     }
-    if (pa !== undefined) this.#signal(pa, b, 'noproc', undefined);
-    else if (pb !== undefined) this.#signal(pb, a, 'noproc', undefined);
-    this.#runExits();
+    if (pa !== undefined) {
+      this.#signal(pa, b, 'noproc', undefined);
+      this.#runExits();
+    }
     return false;
   }
 

@@ -204,6 +204,16 @@ describe('links', () => {
     expect(rt.isAlive(plain)).toBe(false);
   });
 
+  test('a link requested on behalf of a dead process does nothing to the live side', () => {
+    rt = quietRuntime();
+    const dead = idle(rt);
+    rt.kill(dead);
+    const live = idle(rt);
+    expect(rt.link(dead, live)).toBe(false);
+    expect(rt.isAlive(live)).toBe(true);
+    expect(rt.info(live)?.links).toEqual([]);
+  });
+
   test('spawnLink from a process links parent and child', async () => {
     rt = quietRuntime();
     let child = 0;
