@@ -232,8 +232,9 @@ export class ShardNode {
   link(a: Pid, b: Pid): boolean {
     if (this.isLocal(a) && this.isLocal(b)) return this.rt.link(a, b);
     if (this.threadOf(a) < 0 || this.threadOf(b) < 0) {
-      if (this.isLocal(a)) this.#applyLinkExit(a, this.isLocal(b) ? a : b, 'noproc', undefined, true);
-      if (this.isLocal(b)) this.#applyLinkExit(b, a, 'noproc', undefined, true);
+      // One end lives on no running shard: the live local end gets a `noproc` exit signal.
+      if (this.isLocal(a)) this.#applyLinkExit(a, b, 'noproc', undefined, true);
+      else if (this.isLocal(b)) this.#applyLinkExit(b, a, 'noproc', undefined, true);
       return false;
     }
     return this.#toOwner(a, { t: 'link', a, b });

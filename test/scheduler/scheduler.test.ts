@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../runtime/logger.js';
-import { shardOf } from '../../runtime/pid.js';
+import { makePid, shardOf } from '../../runtime/pid.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { eventually } from '../helpers/eventually.js';
 import { AGENT, agent, collector, ready } from './helpers.js';
@@ -164,6 +164,16 @@ describe('Scheduler names, monitors and links across shards', () => {
       expect(c.inbox).toContainEqual({ type: 'exit', pid: doomed, reason: 'boom', from: trapper }),
     );
     await eventually(() => expect(c.inbox).toContainEqual({ type: 'down', ref, pid: plain, reason: 'boom' }));
+  });
+
+  it('linking to a pid on no running shard returns false and signals noproc to a trapping process', async () => {
+    const sched = make();
+    const got: unknown[] = [];
+    const me = sched.spawn({ receive: (m: unknown) => void got.push(m) }, { trapExit: true });
+    const ghost = makePid(700, 1);
+    expect(sched.link(me, ghost)).toBe(false);
+    await eventually(() => expect(got).toEqual([{ type: 'exit', from: ghost, reason: 'noproc' }]));
+    expect(sched.send(ghost, 'x')).toBe(false);
   });
 });
 
