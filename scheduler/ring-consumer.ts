@@ -1,0 +1,137 @@
+/**
+ * The reading end of a ring (see ring.ts for the layout, the index ownership and the memory
+ * ordering): batched consumption, reassembly of chunked messages, the head split.
+ */
+import { HEAD, LEN_MASK, MORE, TAIL, views, WANT_SPACE } from './ring-layout.js';
+
+/** The reading end of a ring. Only one thread may own it. */
+export class RingConsumer {
+  readonly capacity: number;
+  readonly #ctl: Int32Array;
+  readonly #data: Uint8Array;
+  readonly #words: Uint32Array;
+  readonly #mask: number;
+  #head: number;
+  /** Chunks of a message whose last chunk has not arrived yet. */
+  #parts: Uint8Array[] = [];
+  #partsLength = 0;
+  #headScratch = new Uint8Array(0);
+  #received = 0;
+
+  constructor(sab: SharedArrayBuffer) {
+    const v = views(sab);
+    this.capacity = v.capacity;
+    this.#ctl = v.ctl;
+    this.#data = v.data;
+    this.#words = v.words;
+    this.#mask = v.capacity - 1;
+    this.#head = Atomics.load(this.#ctl, HEAD) >>> 0;
+  }
+
+  /** True when published records wait to be read. */
+  hasData(): boolean {
+    return Atomics.load(this.#ctl, TAIL) >>> 0 !== this.#head;
+  }
+
+  /** Messages delivered so far. */
+  get received(): number {
+    return this.#received;
+  }
+
+  /**
+   * Deliver up to `max` whole messages (each a fresh copy the callee may keep) to `onMessage`,
+   * then publish the new head once. Returns `{ messages, spaceFreed }`; `spaceFreed` is true when
+   * the producer had asked for space and this read freed some — the caller then wakes the
+   * producer (its doorbell) so it drains its local queue.
+   */
+  read(
+    onMessage: (bytes: Uint8Array, head: Uint8Array) => void,
+    max = Number.POSITIVE_INFINITY,
+    split = 0,
+  ): { messages: number; spaceFreed: boolean } {
+    // With `split`, the first `split` bytes of each message go to a reused scratch array and only
+    // the rest is copied into a fresh one: one allocation per message for header + payload.
+    if (split > 0 && this.#headScratch.length !== split) this.#headScratch = new Uint8Array(split);
+    const scratch = this.#headScratch;
+    const data = this.#data;
+    const words = this.#words;
+    const mask = this.#mask;
+    // One SC load of tail per batch: everything below it is fully written (see the file comment).
+    const tail = Atomics.load(this.#ctl, TAIL) >>> 0;
+    const start = this.#head;
+    let head = start;
+    let messages = 0;
+    let spaceFreed = false;
+    try {
+      while (head !== tail && messages < max) {
+        const pos = head & mask;
+        const header = words[pos >>> 2] as number;
+        const len = header & LEN_MASK;
+        const more = (header & MORE) !== 0;
+        const at = (pos + 4) & mask;
+        if (split > 0 && !more && this.#parts.length === 0 && len >= split) {
+          // The common case: a whole message in one record, header split off without a copy.
+          for (let i = 0; i < split; i++) scratch[i] = data[(at + i) & mask] as number;
+          const body = this.#copyOut((at + split) & mask, len - split);
+          head = (head + 4 + ((len + 3) & ~3)) >>> 0;
+          messages++;
+          this.#received++;
+          this.#head = head;
+          onMessage(body, scratch);
+          continue;
+        }
+        const bytes = this.#copyOut(at, len);
+        head = (head + 4 + ((len + 3) & ~3)) >>> 0;
+        if (more) {
+          this.#parts.push(bytes);
+          this.#partsLength += len;
+          continue;
+        }
+        let whole = bytes;
+        if (this.#parts.length > 0) {
+          this.#parts.push(bytes);
+          whole = new Uint8Array(this.#partsLength + len);
+          let at = 0;
+          for (const part of this.#parts) {
+            whole.set(part, at);
+            at += part.length;
+          }
+          this.#parts = [];
+          this.#partsLength = 0;
+        }
+        messages++;
+        this.#received++;
+        // Advance our private head before the callback so a throwing callback does not replay.
+        this.#head = head;
+        if (split > 0) {
+          scratch.set(whole.subarray(0, split));
+          onMessage(whole.subarray(split), scratch);
+        } else onMessage(whole, scratch);
+      }
+    } finally {
+      this.#head = head;
+      if (head !== start) {
+        // Copies above are complete before this SC store, so the producer may reuse the space.
+        Atomics.store(this.#ctl, HEAD, head | 0);
+        // Take the flag *after* publishing head (pairs with the producer's flag-then-reload).
+        // If the producer re-raises it between our store and this exchange, the wake-up our
+        // caller sends makes it flush and raise it again, so no request is lost.
+        spaceFreed = Atomics.exchange(this.#ctl, WANT_SPACE, 0) === 1;
+      }
+    }
+    return { messages, spaceFreed };
+  }
+
+  #copyOut(start: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    const data = this.#data;
+    const first = Math.min(len, this.capacity - start);
+    if (first < 64) {
+      for (let i = 0; i < first; i++) out[i] = data[start + i] as number;
+    } else {
+      out.set(data.subarray(start, start + first));
+    }
+    if (first < len) out.set(data.subarray(0, len - first), first);
+    return out;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The shared layout of a ring (see ring.ts): control-word indices, record header bits, and the
+ * typed-array views both ends build over the SharedArrayBuffer.
+ */
+import { RingOptionError } from './errors.js';
+
+export const HEAD = 0; // Int32 index of head (byte offset 0)
+export const TAIL = 16; // byte offset 64
+export const WANT_SPACE = 32; // byte offset 128
+/** Bytes of header before the data area. */
+export const RING_HEADER_BYTES = 256;
+export const MORE = 0x80000000;
+export const LEN_MASK = 0x7fffffff;
+
+/** Typed views over a ring's buffer; throws if the buffer was not made by `createRing`. */
+export function views(sab: SharedArrayBuffer): {
+  ctl: Int32Array;
+  data: Uint8Array;
+  words: Uint32Array;
+  capacity: number;
+} {
+  const capacity = sab.byteLength - RING_HEADER_BYTES;
+  if (capacity < 64 || (capacity & (capacity - 1)) !== 0) {
+    throw new RingOptionError('the SharedArrayBuffer was not made by createRing (bad size)');
+  }
+  return {
+    ctl: new Int32Array(sab, 0, RING_HEADER_BYTES / 4),
+    data: new Uint8Array(sab, RING_HEADER_BYTES, capacity),
+    words: new Uint32Array(sab, RING_HEADER_BYTES, capacity / 4),
+    capacity,
+  };
+}
