@@ -1,0 +1,92 @@
+/**
+ * The options and spawn targets of the {@link Scheduler} (scheduler.ts), and their validation
+ * helpers. Every option is described here; docs/scheduler.md has the tuning table.
+ */
+import type { Logger } from '../runtime/logger.js';
+import type { SpawnOptions } from '../runtime/types.js';
+import type { IdleWait } from './doorbell.js';
+import { SchedulerOptionError } from './errors.js';
+import type { Placement } from './placement.js';
+
+export interface SchedulerOptions {
+  /** Worker shards. Default `os.availableParallelism()`. */
+  readonly shards?: number;
+  /** Bytes per ring (one per ordered pair of threads; a power of two). Default 256 KiB. */
+  readonly ringBytes?: number;
+  /** Largest ring record payload; longer messages are chunked. Default ringBytes / 4. */
+  readonly maxChunk?: number;
+  /** Bytes a sender may queue per peer when the ring is full; past it `send` returns false. Default 64 MiB. */
+  readonly maxQueuedBytes?: number;
+  /** Microseconds an idle thread polls its rings before sleeping (CPU for latency). Default 0. */
+  readonly spinMicros?: number;
+  /**
+   * Microseconds a shard stays awake after its last message, polling its rings once per
+   * event-loop turn, before it sleeps (a wake-up costs the sender an `Atomics.notify`, 12–22 µs on
+   * a busy VM). Unlike `spinMicros` it never blocks the thread, but it still burns CPU: on an
+   * oversubscribed machine it slows everything down. Default 0.
+   */
+  readonly lingerMicros?: number;
+  /** How an idle shard sleeps: `async` (default, `Atomics.waitAsync`) or `block` (`Atomics.wait`). */
+  readonly idleWait?: IdleWait;
+  /** A handler running longer than this is a runaway: its shard is restarted. Default 1000. */
+  readonly maxHandlerMs?: number;
+  /** Bound on a synchronous module spawn (import + start). Default 10000. */
+  readonly spawnTimeoutMs?: number;
+  /**
+   * Process turns a shard's runtime runs before it yields to its event loop (and so reads its
+   * rings again). Lower is fairer to messages arriving from other shards; higher batches more.
+   * Default 64.
+   */
+  readonly turnsPerTick?: number;
+  /**
+   * Messages a handler process takes in one turn on a shard (the runtime's `reductions`).
+   * Together with `turnsPerTick` it bounds how many handler calls run between two looks at the
+   * rings: the runtime yields by counts, not by time. Default 64.
+   */
+  readonly reductions?: number;
+  /** Default mailbox bound for every process. Default unbounded. */
+  readonly mailboxCapacity?: number;
+  /** Names the shared registry can hold (a power of two). Default 4096. */
+  readonly maxNames?: number;
+  /** Threads of the one-off job pool (`run`). Default max(1, shards / 2). */
+  readonly jobThreads?: number;
+  readonly logger?: Logger;
+}
+
+/** Options of {@link Scheduler.spawn}: the runtime's, plus where to place a module. */
+export interface SchedulerSpawnOptions extends SpawnOptions {
+  readonly placement?: Placement;
+}
+
+/** A JS actor module to spawn on a shard: an ESM file whose default export is a Behaviour. */
+export interface ActorModule {
+  readonly module: string | URL;
+}
+
+/**
+ * A Wasm actor to spawn on a shard: a `.wasm` file run by the wasm-actors host of that shard
+ * (loaded once per shard and hosting mode), with the guest's spawn arguments.
+ */
+export interface WasmActorModule {
+  readonly wasm: string | URL;
+  readonly args?: Uint8Array | string;
+  readonly mode?: 'isolated' | 'shared';
+}
+
+/** An integer option in `min..max`, else a {@link SchedulerOptionError} naming it. */
+export function checkInt(value: unknown, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new SchedulerOptionError(`${what} must be an integer in ${min}..${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** True for `{ module }` / `{ wasm }` spawn targets (not a handler object). */
+export function isModule(target: unknown): target is ActorModule | WasmActorModule {
+  return (
+    target !== null &&
+    typeof target === 'object' &&
+    ('module' in target || 'wasm' in target) &&
+    !('receive' in target)
+  );
+}
