@@ -7,6 +7,8 @@ const USAGE = `usage: wactor <command> [options]
 commands:
   demo        run a short tour of the actor core and print what the actors do
   bench       run benchmarks: wactor bench <scenario…|all> [--seconds N] [--json] [--list]
+  cert        create cluster identities: wactor cert shared|ca|issue NAME … (see wactor cert --help)
+  attach      list the processes of a running node: wactor attach HOST:PORT --cert F --key F [--ca F]
   help        show this help
 `;
 
@@ -23,6 +25,22 @@ export async function main(argv: string[]): Promise<number> {
       const { runCli } = await import('../bench/harness/cli.js');
       return runCli(argv.slice(argv.indexOf('bench') + 1));
     }
+    case 'cert': {
+      const { CERT_USAGE, runCert } = await import('./cert.js');
+      if (argv.includes('--help')) {
+        process.stdout.write(CERT_USAGE);
+        return 0;
+      }
+      return runCert(argv.slice(argv.indexOf('cert') + 1));
+    }
+    case 'attach': {
+      const { ATTACH_USAGE, runAttach } = await import('./attach.js');
+      if (argv.includes('--help')) {
+        process.stdout.write(ATTACH_USAGE);
+        return 0;
+      }
+      return runAttach(argv.slice(argv.indexOf('attach') + 1));
+    }
     case 'help':
     case '--help':
       process.stdout.write(USAGE);
@@ -38,7 +56,14 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`wactor: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
+    // Bad input (our InvalidArgumentError, or node:util parseArgs' ERR_PARSE_ARGS_*) is the
+    // user's to fix: say what is wrong and exit 2. Anything else is a failure with its stack.
+    const code = (err as { code?: unknown })?.code;
+    const usage =
+      code === 'WACTOR_ERR_INVALID_ARGUMENT' ||
+      (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
+    if (usage) process.stderr.write(`wactor: ${(err as Error).message}\n`);
+    else process.stderr.write(`wactor: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = usage ? 2 : 1;
   },
 );
