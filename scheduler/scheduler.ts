@@ -331,7 +331,6 @@ export class Scheduler implements LocalNode {
     const { thread, spec } = this.#prepare(target, options);
     const entry = this.#workers[thread] as ShardSlot;
     const id = ++this.#syncSeq;
-    const seen = entry.reply.seq;
     this.#node.dispatch(thread, { t: 'spawn', id: -id, spec, from: this.shards });
     this.#mesh.publish();
     const deadline = performance.now() + this.#spawnTimeoutMs;
@@ -344,7 +343,11 @@ export class Scheduler implements LocalNode {
           `spawn: shard ${thread} did not start ${spec.module} within ${this.#spawnTimeoutMs} ms`,
         );
       }
-      entry.reply.wait(seen === id ? seen : entry.reply.seq, 20);
+      // Our event loop is blocked: if the request still waits behind a full ring, keep flushing
+      // (the shard frees space but cannot wake us) and look again soon.
+      const pressured = this.#mesh.pressured(thread);
+      entry.reply.wait(entry.reply.seq, pressured ? 1 : 20);
+      if (pressured) this.#mesh.publish();
       this.#watchdog.check();
     }
     const answer = entry.reply.read();

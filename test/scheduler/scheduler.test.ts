@@ -86,6 +86,20 @@ describe('Scheduler messaging', () => {
     await eventually(() => expect(c.inbox).toContainEqual({ seen: accepted, last }), { timeout: 20_000 });
   });
 
+  it('a synchronous spawn behind a full ring still completes', async () => {
+    const sched = make({ ringBytes: 4096 });
+    const c = collector(sched);
+    const a = agent(sched, c.pid, { placement: { shard: 0 } });
+    for (let i = 0; i < 20_000; i++) sched.send(a, { cmd: 'count', n: i });
+    expect(sched.pressured(0)).toBe(true);
+    const b = sched.spawn({ module: AGENT }, { placement: { shard: 0 } });
+    expect(shardOf(b)).toBe(sched.slots()[0]);
+    sched.send(a, { cmd: 'tellCount' });
+    await eventually(() => expect(c.inbox).toContainEqual({ seen: 20_000, last: 19_999 }), {
+      timeout: 20_000,
+    });
+  });
+
   it('refuses a value that cannot cross shards, with a clear error at the send', () => {
     const sched = make();
     const c = collector(sched);
