@@ -121,8 +121,11 @@ export function createImports(module: WasmModule): {
     // `lastLocal` caches the last pid found to be a Wasm actor of this host. Pids are never
     // reused, so the cache cannot go wrong: once that actor is gone, `node.send` just fails.
     if (len <= LOCAL_MAX && (pid === lastLocal || (host.isLocal(pid) && (lastLocal = pid) > 0))) {
-      const m = takeLocal(u8, ptr, len);
-      if (node.send(pid, m)) return OK;
+      const m = takeLocal(inst.dv, ptr, len);
+      // The sender's context caches its last target's record (no pid → process map lookup).
+      // An actor that already ended sends through the node (its context refuses).
+      const ctx = inst.ctx;
+      if (ctx !== undefined && !inst.cur!.ended ? ctx.send(pid, m) : node.send(pid, m)) return OK;
       giveBack(m);
       return node.isAlive(pid) ? REFUSED : NOPROC;
     }

@@ -57,8 +57,9 @@ export class WasmInstance {
   #init: GuestExports['wactor_init'] = unstarted;
   #signal: GuestExports['wactor_signal'] = unstarted;
   #stop: GuestExports['wactor_stop'] = unstarted;
-  /** A view of all of linear memory; replaced when growth detaches the old buffer. */
+  /** Views of all of linear memory; both replaced when growth detaches the old buffer. */
   u8: Uint8Array;
+  dv: DataView;
   #inboxPtr = 0;
   #inboxCap = 0;
 
@@ -85,6 +86,7 @@ export class WasmInstance {
     this.module = module;
     this.memory = memory;
     this.u8 = new Uint8Array(memory.buffer);
+    this.dv = new DataView(memory.buffer);
   }
 
   /** Instantiate and run the ABI handshake. Throws (the module wraps it) on any failure. */
@@ -126,9 +128,11 @@ export class WasmInstance {
 
   // ---- memory ---------------------------------------------------------------------------------
 
-  /** Re-create the view after memory growth (the old ArrayBuffer is detached). */
+  /** Re-create the views after memory growth (the old ArrayBuffer is detached). */
   refresh(): Uint8Array {
-    this.u8 = new Uint8Array(this.memory.buffer);
+    const buffer = this.memory.buffer;
+    this.u8 = new Uint8Array(buffer);
+    this.dv = new DataView(buffer);
     return this.u8;
   }
 
@@ -309,7 +313,7 @@ export class WasmInstance {
   receiveLocal(actor: WasmActor, ctx: Context, m: LocalBytes): void {
     if (this.depth !== 0) {
       // Nested (rare): take the general path with a copy.
-      this.receive(actor, ctx, m.bytes.slice(0, m.len));
+      this.receive(actor, ctx, m.toBytes());
       return;
     }
     const module = this.module;
@@ -321,9 +325,8 @@ export class WasmInstance {
     try {
       const len = m.len;
       if (len > this.#inboxCap) this.#setInbox(this.#inbox(len), len);
-      let u8 = this.u8;
-      if (this.#inboxPtr + len > u8.length) u8 = this.refresh();
-      drainLocal(m, u8, this.#inboxPtr);
+      if (this.#inboxPtr + len > this.u8.length) this.refresh();
+      drainLocal(m, this.dv, this.#inboxPtr);
       this.#receive(actor.slot, len);
       if (this.#collect !== undefined) this.#maybeCollect();
     } catch (err) {
