@@ -5,6 +5,7 @@ import { runDemo } from './demo.js';
 const USAGE = `usage: wactor <command> [options]
 
 commands:
+  serve       load .wasm actors, start services, answer HTTP (see wactor serve --help)
   demo        run a short tour of the actor core and print what the actors do
   bench       run benchmarks: wactor bench <scenario…|all> [--seconds N] [--json] [--list]
   cert        create cluster identities: wactor cert shared|ca|issue NAME … (see wactor cert --help)
@@ -24,6 +25,14 @@ export async function main(argv: string[]): Promise<number> {
       // Loaded on demand: the benchmark harness pulls in baselines (xstate) a node never needs.
       const { runCli } = await import('../bench/harness/cli.js');
       return runCli(argv.slice(argv.indexOf('bench') + 1));
+    }
+    case 'serve': {
+      const { SERVE_USAGE, runServe } = await import('./serve.js');
+      if (argv.includes('--help')) {
+        process.stdout.write(SERVE_USAGE);
+        return 0;
+      }
+      return runServe(argv.slice(argv.indexOf('serve') + 1));
     }
     case 'cert': {
       const { CERT_USAGE, runCert } = await import('./cert.js');

@@ -1,0 +1,187 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { DownMessage, LocalNode, Pid } from '../runtime/index.js';
+import { formatPid, isPid, ReceiveTimeoutError } from '../runtime/index.js';
+import { wasmRequest } from '../wasm-actors/index.js';
+
+/** What the HTTP ingress needs from the node behind it. */
+export interface GatewayBackend {
+  readonly node: LocalNode;
+  /** Module names that `POST /spawn/:module` accepts. */
+  readonly modules: readonly string[];
+  /** Spawn an actor of a loaded module; throws for an unknown module. */
+  spawn(module: string, args: Uint8Array): Pid | Promise<Pid>;
+}
+
+export interface GatewayOptions {
+  /** Default bound on `POST /call` in ms (a request may lower or raise it with `?timeout=`). */
+  readonly callTimeoutMs?: number;
+  /** Largest request body accepted, in bytes. */
+  readonly maxBodyBytes?: number;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The HTTP ingress of `wactor serve`: requests become messages to actors, replies become
+ * responses. Routes:
+ *
+ * - `GET /` — node summary: modules, registered names, stats
+ * - `GET /processes` — every live process with its info
+ * - `POST /spawn/:module[?name=N]` — spawn an actor (the body is its spawn arguments) → `{ pid }`
+ * - `POST /call/:target[?timeout=ms]` — send the body as a request to a registered name or pid and
+ *   answer with the actor's reply (504 when it does not reply in time, 502 when it dies first)
+ * - `POST /send/:target` — fire and forget → 202
+ *
+ * @example
+ * const server = createGateway(backend);
+ * server.listen(8080, '127.0.0.1');
+ * // curl -d 'hello' localhost:8080/call/echo   →  hello
+ */
+export function createGateway(backend: GatewayBackend, options: GatewayOptions = {}): Server {
+  const callTimeout = options.callTimeoutMs ?? 5000;
+  const maxBody = options.maxBodyBytes ?? 1 << 20;
+  const { node } = backend;
+
+  const resolveTarget = (target: string): Pid => {
+    const asNumber = Number(target);
+    if (/^\d+$/.test(target) && isPid(asNumber)) {
+      if (!node.isAlive(asNumber)) throw new HttpError(404, `no process ${target}`);
+      return asNumber;
+    }
+    const pid = node.whereis(target);
+    if (pid === undefined) throw new HttpError(404, `no process registered as ${JSON.stringify(target)}`);
+    return pid;
+  };
+
+  /** One short-lived receive-loop process per call: it monitors the target, sends the request,
+   * and waits for either the reply or the target's down. */
+  const call = (target: Pid, body: Uint8Array, timeout: number): Promise<Uint8Array> =>
+    new Promise((resolve, reject) => {
+      node.spawn(
+        async (ctx) => {
+          const ref = ctx.monitor(target);
+          ctx.send(target, wasmRequest(ctx.self, body));
+          try {
+            const msg = await ctx.receive<Uint8Array | DownMessage>({
+              timeout,
+              match: (m) =>
+                m instanceof Uint8Array ||
+                ((m as DownMessage)?.type === 'down' && (m as DownMessage).ref === ref),
+            });
+            if (msg instanceof Uint8Array) resolve(msg);
+            else reject(new HttpError(502, `${formatPid(target)} ended (${msg.reason}) before replying`));
+          } catch (err) {
+            if (err instanceof ReceiveTimeoutError)
+              reject(new HttpError(504, `no reply from ${formatPid(target)} within ${timeout} ms`));
+            else reject(err);
+          }
+        },
+        { label: 'http-call' },
+      );
+    });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && parts.length === 0) {
+      return json(res, 200, {
+        modules: backend.modules,
+        names: node.registered(),
+        stats: await node.stats(),
+      });
+    }
+    if (method === 'GET' && parts.length === 1 && parts[0] === 'processes') {
+      const infos = await Promise.all((await node.list()).map((pid) => node.info(pid)));
+      return json(
+        res,
+        200,
+        infos
+          .filter((i) => i !== undefined)
+          .map((i) => ({ ...i, id: formatPid(i.pid), mailboxCapacity: String(i.mailboxCapacity) })),
+      );
+    }
+    const [verb, arg] = parts;
+    if (parts.length !== 2 || (verb !== 'spawn' && verb !== 'call' && verb !== 'send') || arg === undefined) {
+      throw new HttpError(404, `no route ${method} ${url.pathname}`);
+    }
+    if (method !== 'POST') throw new HttpError(405, `${url.pathname} takes POST`);
+    const body = await readBody(req, maxBody);
+    if (verb === 'spawn') {
+      if (!backend.modules.includes(arg)) {
+        throw new HttpError(404, `no module ${JSON.stringify(arg)}; loaded: ${backend.modules.join(', ')}`);
+      }
+      const pid = await backend.spawn(arg, body);
+      const name = url.searchParams.get('name');
+      if (name !== null && !node.register(name, pid)) {
+        node.kill(pid);
+        throw new HttpError(409, `the name ${JSON.stringify(name)} is taken`);
+      }
+      return json(res, 201, { pid, id: formatPid(pid) });
+    }
+    const target = resolveTarget(arg);
+    if (verb === 'send') {
+      if (!node.send(target, body))
+        throw new HttpError(503, `${formatPid(target)} refused the message (mailbox full or gone)`);
+      res.writeHead(202).end();
+      return;
+    }
+    const t = url.searchParams.has('timeout') ? Number(url.searchParams.get('timeout')) : callTimeout;
+    if (!Number.isFinite(t) || t < 0 || t > 600_000)
+      throw new HttpError(400, 'timeout must be a number of ms in 0..600000');
+    const reply = await call(target, body, t);
+    let text: string | undefined;
+    try {
+      text = utf8.decode(reply);
+    } catch {
+      text = undefined;
+    }
+    if (text === undefined) res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(reply);
+    else res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
+  };
+
+  return createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const status = err instanceof HttpError ? err.status : 500;
+      const message = err instanceof Error ? err.message : String(err);
+      if (!res.headersSent) json(res, status, { error: message });
+      else res.destroy();
+    });
+  });
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(value)}\n`);
+}
+
+function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (tooLarge) return; // keep draining so the 413 can be written, but keep nothing
+      if (size > max) {
+        tooLarge = true;
+        chunks.length = 0;
+        reject(new HttpError(413, `the request body exceeds ${max} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!tooLarge) resolve(new Uint8Array(Buffer.concat(chunks)));
+    });
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,254 @@
+import { readdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { InvalidArgumentError, type Logger, type Pid, Runtime } from '../runtime/index.js';
+import { Scheduler } from '../scheduler/index.js';
+import { exampleGuestPath, WasmHost } from '../wasm-actors/index.js';
+import { createGateway, type GatewayBackend } from './gateway.js';
+
+export const SERVE_USAGE = `usage: wactor serve [options]
+  Loads every .wasm actor module of a directory, starts the services, and answers HTTP:
+    GET  /                     modules, registered names, stats
+    GET  /processes            every live process
+    POST /spawn/MODULE[?name=N] spawn an actor (body: its spawn arguments)
+    POST /call/TARGET          request/reply with a registered name or pid (body: the request)
+    POST /send/TARGET          fire and forget
+options:
+  --host H            listen address (default 127.0.0.1)
+  --port P            HTTP port (default 8080; 0 picks a free one)
+  --modules DIR       directory of .wasm modules (default: the bundled example actors)
+  --service N=M[:A]   at start, spawn module M with args A and register it as N, supervised
+                      (restarted if it ends; repeatable; default with the bundled examples:
+                      echo, counter, kv, greeter)
+  --shards N          worker shards (default: available cores); 0 runs every actor on the main
+                      thread (no watchdog: a guest that loops forever hangs the node)
+  --call-timeout MS   default bound on POST /call (default 5000)
+`;
+
+const DEFAULT_SERVICES = ['echo=echo', 'counter=counter', 'kv=kv', 'greeter=greeter:greeter'];
+
+export interface ServeOptions {
+  readonly host?: string;
+  readonly port?: number;
+  /** Directory of `.wasm` modules; default: the bundled example actors. */
+  readonly modulesDir?: string;
+  /** `name=module[:args]` services spawned and registered at start. */
+  readonly services?: readonly string[];
+  /** Worker shards; 0 = one thread. Default: available cores. */
+  readonly shards?: number;
+  readonly callTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+/** A running `wactor serve`: its HTTP server, the node behind it, and `close()`. */
+export interface ServeHandle {
+  readonly server: Server;
+  readonly port: number;
+  readonly backend: GatewayBackend;
+  close(): Promise<void>;
+}
+
+interface Backend extends GatewayBackend {
+  spawn(module: string, args: Uint8Array): Pid;
+  close(): Promise<void>;
+}
+
+function listModules(dir: string): Map<string, string> {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (err) {
+    throw new InvalidArgumentError(
+      `serve: cannot read the modules directory ${dir}: ${(err as Error).message}`,
+    );
+  }
+  const modules = new Map<string, string>();
+  for (const file of entries.sort())
+    if (file.endsWith('.wasm')) modules.set(basename(file, '.wasm'), join(dir, file));
+  if (modules.size === 0) throw new InvalidArgumentError(`serve: no .wasm modules in ${dir}`);
+  return modules;
+}
+
+async function singleThreadBackend(
+  modules: Map<string, string>,
+  logger: Logger | undefined,
+): Promise<Backend> {
+  const runtime = new Runtime(logger === undefined ? {} : { logger });
+  const host = new WasmHost(runtime);
+  for (const [name, path] of modules) await host.load(name, path);
+  return {
+    node: runtime,
+    modules: [...modules.keys()],
+    spawn: (module, args) => host.spawn(module, args),
+    close: async () => {
+      await runtime.shutdown();
+      await host.close();
+    },
+  };
+}
+
+function shardedBackend(modules: Map<string, string>, shards: number, logger: Logger | undefined): Backend {
+  const scheduler = new Scheduler(logger === undefined ? { shards } : { shards, logger });
+  return {
+    node: scheduler,
+    modules: [...modules.keys()],
+    spawn: (module, args) => {
+      const path = modules.get(module);
+      if (path === undefined) throw new InvalidArgumentError(`no module ${JSON.stringify(module)}`);
+      return scheduler.spawn({ wasm: path, args }, { label: module });
+    },
+    close: () => scheduler.close().then(() => {}),
+  };
+}
+
+/** Parse `name=module[:args]`. */
+export function parseService(
+  spec: string,
+  modules: readonly string[],
+): { name: string; module: string; args: string } {
+  const m = /^([^=]+)=([^:]+)(?::(.*))?$/.exec(spec);
+  if (!m)
+    throw new InvalidArgumentError(
+      `serve: --service must be NAME=MODULE[:ARGS], got ${JSON.stringify(spec)}`,
+    );
+  const [, name, module, args] = m as unknown as [string, string, string, string | undefined];
+  if (!modules.includes(module)) {
+    throw new InvalidArgumentError(
+      `serve: --service ${name} names the unknown module ${JSON.stringify(module)}; loaded: ${modules.join(', ')}`,
+    );
+  }
+  return { name, module, args: args ?? '' };
+}
+
+/**
+ * Start `wactor serve`: load the modules, start the services, listen for HTTP.
+ *
+ * @example
+ * const node = await serve({ port: 0, shards: 2 });
+ * console.log(`listening on ${node.port}`);
+ * await node.close();
+ */
+export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
+  const modulesDir = options.modulesDir ?? dirname(exampleGuestPath('echo'));
+  const modules = listModules(resolve(modulesDir));
+  const services = (options.services ?? (options.modulesDir === undefined ? DEFAULT_SERVICES : [])).map((s) =>
+    parseService(s, [...modules.keys()]),
+  );
+  const shards = options.shards ?? availableParallelism();
+  if (!Number.isInteger(shards) || shards < 0 || shards > 256) {
+    throw new InvalidArgumentError(`serve: --shards must be an integer in 0..256, got ${String(shards)}`);
+  }
+  const backend =
+    shards === 0
+      ? await singleThreadBackend(modules, options.logger)
+      : shardedBackend(modules, shards, options.logger);
+  try {
+    // Services run under a one_for_one supervisor on the node: a service that crashes — or that
+    // shared a shard with a runaway guest the watchdog had to stop — comes back under its name.
+    if (services.length > 0) {
+      backend.node.supervise({
+        strategy: 'one_for_one',
+        maxRestarts: 20,
+        withinMs: 10_000,
+        label: 'services',
+        children: services.map((s) => ({
+          id: s.name,
+          start: () => {
+            const pid = backend.spawn(s.module, new TextEncoder().encode(s.args));
+            // A guest may register itself under the same name (the greeter does): either way the
+            // name ends up on this pid.
+            if (!backend.node.register(s.name, pid) && backend.node.whereis(s.name) !== pid) {
+              backend.node.kill(pid);
+              throw new InvalidArgumentError(`serve: the service name ${JSON.stringify(s.name)} is taken`);
+            }
+            return pid;
+          },
+        })),
+      });
+    }
+    const server = createGateway(
+      backend,
+      options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs },
+    );
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+        server.off('error', fail);
+        ok();
+      });
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    let closing: Promise<void> | undefined;
+    return {
+      server,
+      port,
+      backend,
+      close: () =>
+        (closing ??= (async () => {
+          await new Promise<void>((ok) => {
+            server.close(() => ok());
+            server.closeIdleConnections();
+          });
+          await backend.close();
+        })()),
+    };
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
+}
+
+/** `wactor serve …` from the command line: runs until SIGINT/SIGTERM, then closes gracefully. */
+export async function runServe(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      modules: { type: 'string' },
+      service: { type: 'string', multiple: true },
+      shards: { type: 'string' },
+      'call-timeout': { type: 'string' },
+    },
+  });
+  const int = (v: string | undefined, what: string): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v))
+      throw new InvalidArgumentError(
+        `serve: ${what} must be a non-negative integer, got ${JSON.stringify(v)}`,
+      );
+    return Number(v);
+  };
+  const port = int(values.port, '--port');
+  if (port !== undefined && port > 65535)
+    throw new InvalidArgumentError(`serve: --port must be in 0..65535, got ${port}`);
+  const opts: ServeOptions = {
+    ...(values.host === undefined ? {} : { host: values.host }),
+    ...(port === undefined ? {} : { port }),
+    ...(values.modules === undefined ? {} : { modulesDir: values.modules }),
+    ...(values.service === undefined ? {} : { services: values.service }),
+    ...(values.shards === undefined ? {} : { shards: int(values.shards, '--shards')! }),
+    ...(values['call-timeout'] === undefined
+      ? {}
+      : { callTimeoutMs: int(values['call-timeout'], '--call-timeout')! }),
+  };
+  const node = await serve(opts);
+  const host = values.host ?? '127.0.0.1';
+  out(`wactor serve: ${node.backend.modules.length} modules (${node.backend.modules.join(', ')})`);
+  out(`services: ${node.backend.node.registered().join(', ') || '(none)'}`);
+  out(`listening on http://${host}:${node.port}  — try: curl -d hello http://${host}:${node.port}/call/echo`);
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      out('wactor serve: closing');
+      node.close().then(done, done);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
