@@ -114,14 +114,15 @@ export function createImports(module: WasmModule): {
     return node.isAlive(pid) ? REFUSED : NOPROC;
   };
   let lastLocal = 0;
+  /** Sizes that take the pooled path (never more than the host's message limit). */
+  const localMax = Math.min(LOCAL_MAX, host.maxMessageBytes);
   /** Send guest bytes: pooled to a Wasm actor of this host, else as a fresh Uint8Array. */
   const sendBytes = (inst: WasmInstance, pid: number, ptr: number, len: number, what: string): number => {
     const u8 = inst.check(ptr, len, what);
-    if (len > host.maxMessageBytes) return TOO_LARGE;
     // `lastLocal` caches the last pid found to be a Wasm actor of this host. Pids are never
     // reused, so the cache cannot go wrong: once that actor is gone, `node.send` just fails.
-    if (len <= LOCAL_MAX && (pid === lastLocal || (host.isLocal(pid) && (lastLocal = pid) > 0))) {
-      const m = takeLocal(inst.dv, ptr, len);
+    if (len <= localMax && (pid === lastLocal || (host.isLocal(pid) && (lastLocal = pid) > 0))) {
+      const m = takeLocal(inst, ptr, len);
       // The sender's context caches its last target's record (no pid → process map lookup).
       // An actor that already ended sends through the node (its context refuses).
       const ctx = inst.ctx;
@@ -129,6 +130,7 @@ export function createImports(module: WasmModule): {
       giveBack(m);
       return node.isAlive(pid) ? REFUSED : NOPROC;
     }
+    if (len > host.maxMessageBytes) return TOO_LARGE;
     return deliver(pid, u8.slice(ptr, ptr + len));
   };
   /** An AssemblyScript string (UTF-16, byte length in the header word before it). */

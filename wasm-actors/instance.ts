@@ -57,8 +57,9 @@ export class WasmInstance {
   #init: GuestExports['wactor_init'] = unstarted;
   #signal: GuestExports['wactor_signal'] = unstarted;
   #stop: GuestExports['wactor_stop'] = unstarted;
-  /** Views of all of linear memory; both replaced when growth detaches the old buffer. */
+  /** Views of all of linear memory; all replaced when growth detaches the old buffer. */
   u8: Uint8Array;
+  i32: Int32Array;
   dv: DataView;
   #inboxPtr = 0;
   #inboxCap = 0;
@@ -77,16 +78,18 @@ export class WasmInstance {
   #pendingStops: [WasmActor, string][] = [];
   /** Host-driven GC (see {@link #maybeCollect}): the guest's `__collect`, if it exports one. */
   #collect: (() => void) | undefined = undefined;
-  #sinceGc = 0;
-  #gcEvery = GC_EVERY;
+  /** Calls left until the next collection. */
+  #gcLeft = GC_EVERY;
   /** Linear memory size at the last collection (growth triggers the next one). */
   #gcBytes = 0;
 
   constructor(module: WasmModule, memory: WasmMemory) {
     this.module = module;
     this.memory = memory;
-    this.u8 = new Uint8Array(memory.buffer);
-    this.dv = new DataView(memory.buffer);
+    const buffer = memory.buffer;
+    this.u8 = new Uint8Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.dv = new DataView(buffer);
   }
 
   /** Instantiate and run the ABI handshake. Throws (the module wraps it) on any failure. */
@@ -132,6 +135,7 @@ export class WasmInstance {
   refresh(): Uint8Array {
     const buffer = this.memory.buffer;
     this.u8 = new Uint8Array(buffer);
+    this.i32 = new Int32Array(buffer);
     this.dv = new DataView(buffer);
     return this.u8;
   }
@@ -209,11 +213,11 @@ export class WasmInstance {
    * `memory.buffer` (~30 ns): growth detaches the buffer under `u8`, whose length becomes 0.
    */
   #maybeCollect(): void {
-    if (++this.#sinceGc < this.#gcEvery && this.u8.length === this.#gcBytes) return;
-    this.#sinceGc = 0;
+    if (--this.#gcLeft !== 0 && this.u8.length === this.#gcBytes) return;
     this.#collect!();
-    this.#gcBytes = this.refresh().length;
-    this.#gcEvery = Math.max(GC_EVERY, this.live);
+    if (this.u8.buffer !== this.memory.buffer) this.refresh();
+    this.#gcBytes = this.u8.length;
+    this.#gcLeft = Math.max(GC_EVERY, this.live);
   }
 
   // ---- slots ----------------------------------------------------------------------------------
@@ -326,7 +330,7 @@ export class WasmInstance {
       const len = m.len;
       if (len > this.#inboxCap) this.#setInbox(this.#inbox(len), len);
       if (this.#inboxPtr + len > this.u8.length) this.refresh();
-      drainLocal(m, this.dv, this.#inboxPtr);
+      drainLocal(m, this, this.#inboxPtr);
       this.#receive(actor.slot, len);
       if (this.#collect !== undefined) this.#maybeCollect();
     } catch (err) {

@@ -1,6 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyWords, drainLocal, LOCAL_MAX, takeLocal } from '../../wasm-actors/local-bytes.js';
+import {
+  type ByteViews,
+  copyBytes,
+  drainLocal,
+  LOCAL_MAX,
+  takeLocal,
+} from '../../wasm-actors/local-bytes.js';
+
+const views = (u8: Uint8Array): ByteViews => ({
+  u8,
+  i32: new Int32Array(u8.buffer, 0, u8.length >> 2),
+  dv: new DataView(u8.buffer),
+});
 
 /** Two "linear memories" with random contents. */
 function memories(seed: number): [Uint8Array, Uint8Array] {
@@ -13,18 +25,24 @@ function memories(seed: number): [Uint8Array, Uint8Array] {
   return [a, b];
 }
 
+/** Offsets into a 1024-byte memory: word-aligned half of the time (the Int32Array path). */
+const offset = fc.oneof(
+  fc.integer({ min: 0, max: 100 }).map((w) => w * 4),
+  fc.integer({ min: 0, max: 400 }),
+);
+
 describe('local-bytes: the pooled same-host message path', () => {
-  it('copyWords copies exactly len bytes between any offsets and touches nothing else', () => {
+  it('copyBytes copies exactly len bytes between any offsets (aligned or not) and touches nothing else', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 300 }),
-        fc.integer({ min: 0, max: 400 }),
-        fc.integer({ min: 0, max: 400 }),
+        offset,
+        offset,
         fc.integer({ min: 0, max: 255 }),
         (len, from, to, seed) => {
           const [src, dst] = memories(seed);
           const before = dst.slice();
-          copyWords(new DataView(src.buffer), from, new DataView(dst.buffer), to, len);
+          copyBytes(views(src), from, views(dst), to, len);
           for (let i = 0; i < dst.length; i++) {
             const want = i >= to && i < to + len ? src[from + i - to] : before[i];
             if (dst[i] !== want) return false;
@@ -35,30 +53,32 @@ describe('local-bytes: the pooled same-host message path', () => {
     );
   });
 
-  it('take then drain delivers the sender bytes (every length up to LOCAL_MAX, unaligned)', () => {
+  it('take then drain delivers the sender bytes (every length up to LOCAL_MAX, aligned and not)', () => {
     const [src, dst] = memories(7);
-    const sdv = new DataView(src.buffer);
-    const ddv = new DataView(dst.buffer);
+    const sdv = views(src);
+    const ddv = views(dst);
     for (let len = 0; len <= LOCAL_MAX; len++) {
       const from = 3 + (len % 5);
       const m = takeLocal(sdv, from, len);
       // The sender may overwrite its buffer as soon as the import returns.
       src.fill(0xee, from, from + len);
-      expect(drainLocal(m, ddv, 501)).toBe(len);
+      const at = len % 2 === 0 ? 500 : 501;
+      expect(drainLocal(m, ddv, at)).toBe(len);
       const expected = new Uint8Array(len);
       for (let i = 0; i < len; i++) expected[i] = ((from + i) * 131 + 7) & 0xff;
-      expect(dst.subarray(501, 501 + len)).toEqual(expected);
+      expect(dst.subarray(at, at + len)).toEqual(expected);
+      expect(dst[at + len]).toBe(((at + len) * 71 + 21) & 0xff);
       for (let i = from; i < from + len; i++) src[i] = (i * 131 + 7) & 0xff;
     }
   });
 
   it('a pooled buffer is reused and toBytes returns a detached copy of only its bytes', () => {
     const src = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const m = takeLocal(new DataView(src.buffer), 2, 5);
+    const m = takeLocal(views(src), 2, 5);
     const copy = m.toBytes();
     expect(copy).toEqual(new Uint8Array([3, 4, 5, 6, 7]));
-    drainLocal(m, new DataView(new ArrayBuffer(8)), 0);
-    expect(takeLocal(new DataView(src.buffer), 0, 1)).toBe(m);
+    drainLocal(m, views(new Uint8Array(8)), 0);
+    expect(takeLocal(views(src), 0, 1)).toBe(m);
     expect(copy).toEqual(new Uint8Array([3, 4, 5, 6, 7]));
   });
 });
