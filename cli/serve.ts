@@ -3,9 +3,11 @@ import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ClusterNode, type ClusterNodeOptions } from '../cluster/index.js';
 import { InvalidArgumentError, type Logger, type Pid, Runtime } from '../runtime/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { exampleGuestPath, WasmHost } from '../wasm-actors/index.js';
+import { loadIdentity } from './cert.js';
 import { createGateway, type GatewayBackend } from './gateway.js';
 
 export const SERVE_USAGE = `usage: wactor serve [options]
@@ -25,6 +27,14 @@ options:
   --shards N          worker shards (default: available cores); 0 runs every actor on the main
                       thread (no watchdog: a guest that loops forever hangs the node)
   --call-timeout MS   default bound on POST /call (default 5000)
+cluster (all optional; --cluster-port turns it on):
+  --cluster-port P    join a cluster: listen for peers on P (0 picks a free one)
+  --name NAME         this node's cluster name (default: the certificate's, or wactor-<pid>)
+  --seeds H:P,…       nodes to join through
+  --cert F --key F [--ca F]   the node identity (files from \`wactor cert\`)
+  --transport tls|quic        default tls
+  Services are also registered as global names, so peers reach them with sendGlobal, and
+  \`wactor attach HOST:CLUSTER_PORT\` lists this node's processes.
 `;
 
 const DEFAULT_SERVICES = ['echo=echo', 'counter=counter', 'kv=kv', 'greeter=greeter:greeter'];
@@ -40,6 +50,8 @@ export interface ServeOptions {
   readonly shards?: number;
   readonly callTimeoutMs?: number;
   readonly logger?: Logger;
+  /** Join a cluster (see `ClusterNode`); the node behind the HTTP ingress is its runtime. */
+  readonly cluster?: Omit<ClusterNodeOptions, 'runtime'>;
 }
 
 /** A running `wactor serve`: its HTTP server, the node behind it, and `close()`. */
@@ -47,6 +59,8 @@ export interface ServeHandle {
   readonly server: Server;
   readonly port: number;
   readonly backend: GatewayBackend;
+  /** The cluster node, when `cluster` was given. */
+  readonly cluster: ClusterNode | undefined;
   close(): Promise<void>;
 }
 
@@ -144,7 +158,10 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
     shards === 0
       ? await singleThreadBackend(modules, options.logger)
       : shardedBackend(modules, shards, options.logger);
+  let cluster: ClusterNode | undefined;
   try {
+    if (options.cluster !== undefined)
+      cluster = await ClusterNode.start({ ...options.cluster, runtime: backend.node });
     // Services run under a one_for_one supervisor on the node: a service that crashes — or that
     // shared a shard with a runaway guest the watchdog had to stop — comes back under its name.
     if (services.length > 0) {
@@ -163,6 +180,8 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
               backend.node.kill(pid);
               throw new InvalidArgumentError(`serve: the service name ${JSON.stringify(s.name)} is taken`);
             }
+            // The cluster withdraws a global name when its process ends; a restart claims it again.
+            cluster?.registerGlobal(s.name, pid);
             return pid;
           },
         })),
@@ -186,16 +205,19 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
       server,
       port,
       backend,
+      cluster,
       close: () =>
         (closing ??= (async () => {
           await new Promise<void>((ok) => {
             server.close(() => ok());
             server.closeIdleConnections();
           });
+          await cluster?.close();
           await backend.close();
         })()),
     };
   } catch (err) {
+    await cluster?.close();
     await backend.close();
     throw err;
   }
@@ -212,6 +234,13 @@ export async function runServe(argv: string[], out: (line: string) => void = con
       service: { type: 'string', multiple: true },
       shards: { type: 'string' },
       'call-timeout': { type: 'string' },
+      'cluster-port': { type: 'string' },
+      name: { type: 'string' },
+      seeds: { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      ca: { type: 'string' },
+      transport: { type: 'string' },
     },
   });
   const int = (v: string | undefined, what: string): number | undefined => {
@@ -235,10 +264,34 @@ export async function runServe(argv: string[], out: (line: string) => void = con
       ? {}
       : { callTimeoutMs: int(values['call-timeout'], '--call-timeout')! }),
   };
-  const node = await serve(opts);
+  const clusterPort = int(values['cluster-port'], '--cluster-port');
+  let cluster: ServeOptions['cluster'];
+  if (clusterPort !== undefined) {
+    if (values.cert === undefined || values.key === undefined) {
+      throw new InvalidArgumentError(
+        'serve: --cluster-port needs --cert and --key (make them with `wactor cert`)',
+      );
+    }
+    if (values.transport !== undefined && values.transport !== 'tls' && values.transport !== 'quic') {
+      throw new InvalidArgumentError(
+        `serve: --transport must be 'tls' or 'quic', got ${JSON.stringify(values.transport)}`,
+      );
+    }
+    const identity = await loadIdentity({ cert: values.cert, key: values.key, ca: values.ca });
+    cluster = {
+      name: values.name ?? (identity.mode === 'ca' ? identity.name : `wactor-${process.pid}`),
+      identity,
+      host: values.host ?? '127.0.0.1',
+      port: clusterPort,
+      ...(values.seeds === undefined ? {} : { seeds: values.seeds.split(',').filter(Boolean) }),
+      ...(values.transport === undefined ? {} : { transport: values.transport }),
+    };
+  }
+  const node = await serve(cluster === undefined ? opts : { ...opts, cluster });
   const host = values.host ?? '127.0.0.1';
   out(`wactor serve: ${node.backend.modules.length} modules (${node.backend.modules.join(', ')})`);
   out(`services: ${node.backend.node.registered().join(', ') || '(none)'}`);
+  if (node.cluster !== undefined) out(`cluster node ${node.cluster.name} on port ${node.cluster.port}`);
   out(`listening on http://${host}:${node.port}  — try: curl -d hello http://${host}:${node.port}/call/echo`);
   await new Promise<void>((done) => {
     const stop = (): void => {

@@ -3,9 +3,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { runAttach } from '../../cli/attach.js';
 import { type ServeHandle, serve } from '../../cli/serve.js';
+import { ClusterNode, Identity } from '../../cluster/index.js';
 import { silentLogger } from '../../runtime/index.js';
 import { eventually } from '../helpers/eventually.js';
+import { quietRuntime } from '../helpers/runtime.js';
 
 const nodes: ServeHandle[] = [];
 afterEach(async () => {
@@ -149,6 +152,52 @@ describe('wactor serve', () => {
       await new Promise((ok) => blocker.close(ok));
     } finally {
       await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  test('with a cluster port the node joins a cluster: global services reachable from a peer, attach lists processes', async () => {
+    const identity = await Identity.generate();
+    const node = await serve({
+      port: 0,
+      shards: 1,
+      logger: silentLogger,
+      cluster: { name: 'srv', identity, port: 0, logger: silentLogger },
+    });
+    nodes.push(node);
+    const peerRt = quietRuntime();
+    const peer = await ClusterNode.start({
+      name: 'peer',
+      runtime: peerRt,
+      identity,
+      port: 0,
+      seeds: [`127.0.0.1:${node.cluster!.port}`],
+      logger: silentLogger,
+    });
+    try {
+      await eventually(() => expect(peer.whereisGlobal('counter')).toBe('srv'));
+      await peer.sendGlobal('counter', new TextEncoder().encode('inc'));
+      const http = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${node.port}${path}`, init);
+      await eventually(async () => expect(await (await http('/call/counter', post('get'))).text()).toBe('1'));
+      const pem = identity.toPem();
+      const dir = await mkdtemp(join(tmpdir(), 'wactor-attach-'));
+      try {
+        const { writeFile } = await import('node:fs/promises');
+        await writeFile(join(dir, 'c.pem'), pem.cert);
+        await writeFile(join(dir, 'k.pem'), pem.key);
+        const lines: string[] = [];
+        const code = await runAttach(
+          [`127.0.0.1:${node.cluster!.port}`, '--cert', join(dir, 'c.pem'), '--key', join(dir, 'k.pem')],
+          (l) => lines.push(l),
+        );
+        expect(code).toBe(0);
+        expect(lines[0]).toMatch(/^node srv at /);
+        expect(lines).toContainEqual(expect.stringMatching(/\tkv\twaiting\t0\t\d+\tkv$/));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    } finally {
+      await peer.close();
+      await peerRt.shutdown();
     }
   });
 });
