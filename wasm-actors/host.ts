@@ -16,6 +16,7 @@ import type { WasmActor } from './actor.js';
 import { readModuleShape } from './binary.js';
 import { WasmInvalidModuleError, WasmModuleExistsError, WasmUnknownModuleError } from './errors.js';
 import { type LoadOptions, WasmModule, type WasmModuleStats } from './module.js';
+import { PidTable } from './pid-table.js';
 import { type WasmCompiledModule, wasm } from './wasm-types.js';
 
 /** A node the host can run on: the local-node interface, plus exit events if it has them. */
@@ -74,8 +75,8 @@ export class WasmHost {
   readonly inboxBytes: number;
   readonly maxTimers: number;
   readonly #modules = new Map<string, WasmModule>();
-  /** Live actors by pid: for `killed` (no `terminate`) cleanup and stats. */
-  readonly #actors = new Map<Pid, WasmActor>();
+  /** Live actors by pid: for `killed` (no `terminate`) cleanup, the local fast path, stats. */
+  readonly #actors = new PidTable<WasmActor>();
   readonly #denied: Record<string, number> = {};
   #deniedTotal = 0;
   #timerSeq = 0;

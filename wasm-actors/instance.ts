@@ -172,21 +172,19 @@ export class WasmInstance {
   #putText(s: string): number {
     const n = s.length;
     if (n <= 256) {
-      let ascii = true;
-      for (let i = 0; i < n; i++) {
-        if (s.charCodeAt(i) > 0x7f) {
-          ascii = false;
-          break;
-        }
+      if (n > this.#inboxCap) this.#setInbox(this.#inbox(n), n);
+      let u8 = this.u8;
+      if (this.#inboxPtr + n > u8.length) u8 = this.refresh();
+      const at = this.#inboxPtr;
+      // One pass: write char codes while they are ASCII; the first other char sends the whole
+      // string through TextEncoder instead (overwriting what was written).
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        u8[at + i] = c;
       }
-      if (ascii) {
-        if (n > this.#inboxCap) this.#setInbox(this.#inbox(n), n);
-        let u8 = this.u8;
-        if (this.#inboxPtr + n > u8.length) u8 = this.refresh();
-        const at = this.#inboxPtr;
-        for (let i = 0; i < n; i++) u8[at + i] = s.charCodeAt(i);
-        return n;
-      }
+      if (i === n) return n;
     }
     return this.#put(encoder.encode(s));
   }
