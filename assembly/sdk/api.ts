@@ -100,6 +100,11 @@ export function trapExit(on: bool): i32 {
 
 /** End this actor with `reason` once the current call returns. */
 export function exit(reason: string = 'normal'): void {
+  // An empty reason is `normal` to the host: the common case passes no text at all.
+  if (reason == 'normal') {
+    host.exit(0, 0);
+    return;
+  }
   const r = encodeA(reason);
   host.exit(r, aLen);
 }
