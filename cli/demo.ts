@@ -1,4 +1,4 @@
-import { type Context, formatPid as f, type Logger, type Pid, Runtime } from '../runtime/index.js';
+import { formatPid as f, type Logger, type Pid, Runtime } from '../runtime/index.js';
 
 /**
  * `wactor demo`: a short, self-contained tour of the actor core that prints what the actors do
@@ -49,7 +49,7 @@ export async function runDemo(out: (line: string) => void = console.log): Promis
       if (msg.op === 'inc') this.n++;
       else ctx.send(msg.from, this.n);
     },
-  } as { n: number; receive(msg: { op: 'inc' } | { op: 'get'; from: Pid }, ctx: Context): void });
+  });
   rt.register('counter', counter);
   await new Promise<void>((resolve) => {
     rt.spawn(async (ctx) => {

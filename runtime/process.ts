@@ -181,11 +181,11 @@ export class Proc implements Context {
     return (this.alive || this.terminating) && this.rt.sendNamed(name, msg);
   }
 
-  spawn(behaviour: Behaviour, options?: SpawnOptions): Pid {
+  spawn<B extends Behaviour>(behaviour: B, options?: SpawnOptions): Pid {
     return this.rt.spawn(behaviour, options);
   }
 
-  spawnLink(behaviour: Behaviour, options?: SpawnOptions): Pid {
+  spawnLink<B extends Behaviour>(behaviour: B, options?: SpawnOptions): Pid {
     return this.rt.spawn(behaviour, { ...options, linkTo: this.self });
   }
 

@@ -138,7 +138,7 @@ export class Runtime implements LocalNode {
    * @example
    * const counter = rt.spawn({ init() { this.n = 0; }, receive(_msg) { this.n++; }, n: 0 });
    */
-  spawn(behaviour: Behaviour, options?: SpawnOptions): Pid {
+  spawn<B extends Behaviour>(behaviour: B, options?: SpawnOptions): Pid {
     if (this.#closed) throw new ClosedError('spawn: the runtime has been shut down');
     checkBehaviour(behaviour);
     let capacity = this.#defaultCapacity;

@@ -91,9 +91,9 @@ export interface Context {
   receive<T = unknown>(options?: ReceiveOptions): Promise<T>;
   send(pid: Pid, msg: unknown): boolean;
   sendNamed(name: string, msg: unknown): boolean;
-  spawn(behaviour: Behaviour, options?: SpawnOptions): Pid;
+  spawn<B extends Behaviour>(behaviour: B, options?: SpawnOptions): Pid;
   /** Spawn and link atomically (the child cannot end unobserved before the link exists). */
-  spawnLink(behaviour: Behaviour, options?: SpawnOptions): Pid;
+  spawnLink<B extends Behaviour>(behaviour: B, options?: SpawnOptions): Pid;
   link(pid: Pid): boolean;
   unlink(pid: Pid): boolean;
   monitor(pid: Pid): MonitorRef;
@@ -193,7 +193,7 @@ export type Awaitable<T> = T | Promise<T>;
  * threads, nodes and Wasm.
  */
 export interface LocalNode {
-  spawn(behaviour: Behaviour, options?: SpawnOptions): Pid;
+  spawn<B extends Behaviour>(behaviour: B, options?: SpawnOptions): Pid;
   /** Deliver a user message; false if the pid is dead or its bounded mailbox is full. */
   send(pid: Pid, msg: unknown): boolean;
   sendNamed(name: string, msg: unknown): boolean;
