@@ -396,6 +396,7 @@ export class ClusterNode {
     }
     for (const s of this.#seeds) if (s.host === link.host && s.port === link.port) s.node = name;
     for (const [peer, host, port] of peers) this.#meshDial(peer, host, port);
+    if (silent) this.#monitors.relink(name);
     if (!silent) {
       this.#o.logger.info(`cluster ${this.name}: nodeup ${name}`);
       this.#emit('nodeup', { node: name });

@@ -12,7 +12,6 @@
 
 import { isPid } from '../runtime/pid.js';
 import type { LocalNode, MonitorRef, Pid } from '../runtime/types.js';
-import { ProtocolError } from './errors.js';
 import type { PeerLink } from './peer-link.js';
 import type { ProcessWatcher } from './process-watcher.js';
 import { FrameType } from './protocol.js';
@@ -78,7 +77,9 @@ export class RemoteMonitors {
   /** A peer's Monitor frame. */
   monitorIn(link: PeerLink, ref: number, pid: Pid): void {
     const key = `${link.name}\0${ref}`;
-    if (this.#in.has(key)) throw new ProtocolError(`monitor ref ${ref} reused`);
+    // A repeat of a live monitor is a resend after a link replacement (see `relink`): keep the one
+    // in place. Refs are never reused by a node, so this cannot confuse two monitors.
+    if (this.#in.has(key)) return;
     if (!isPid(pid)) {
       link.send([FrameType.Down, ref, pid, 'noproc']);
       return;
@@ -106,6 +107,18 @@ export class RemoteMonitors {
     if (m === undefined || m.node !== link.name) return;
     this.#out.delete(ref);
     this.#notify(m.watcher, { type: 'down', ref, pid, node: link.name, reason });
+  }
+
+  /**
+   * The link to `node` was replaced by another one without a nodedown (a crossing dial settled):
+   * a Monitor frame still in flight on the retired link may be lost, so every monitor we hold on
+   * that node is sent again over the new link. The peer keeps a monitor it already has; one whose
+   * target ended meanwhile answers with a Down (`noproc` if the first Down was lost too).
+   */
+  relink(node: string): void {
+    const link = this.#linkOf(node);
+    if (link === undefined) return;
+    for (const [ref, m] of this.#out) if (m.node === node) link.send([FrameType.Monitor, ref, m.pid]);
   }
 
   /** The link to `node` went down: watchers get `noconnection`; the peer's monitors go. */
