@@ -17,7 +17,7 @@
  * mesh.start();
  */
 import { createDoorbells, Doorbell, type IdleWait, type SleepOptions } from './doorbell.js';
-import { HEAD_BYTES } from './protocol.js';
+import { encodeUserParts, HEAD_BYTES } from './protocol.js';
 import { createRing, RingConsumer, RingProducer, type SendResult } from './ring.js';
 
 type Reader = (body: Uint8Array, head: Uint8Array) => void;
@@ -95,6 +95,11 @@ export class Mesh {
   #stopped = false;
   /** Called after every pass that delivered records (the node flushes derived work there). */
   onIdle: (() => void) | undefined;
+  /**
+   * Receives the hot-path records written by {@link sendBytes}: a `Uint8Array` for `pid`. The
+   * node sets it; by default it goes to `onRecord` like any other user message of raw bytes.
+   */
+  onUser: (pid: number, body: Uint8Array) => void;
 
   constructor(
     buffers: MeshBuffers,
@@ -124,6 +129,10 @@ export class Mesh {
       if (t !== self) this.#attach(buffers, t);
     }
     this.#mine = this.#bells[self] as Doorbell;
+    this.onUser = (pid, body) => {
+      const [head] = encodeUserParts(pid, body);
+      onRecord(-1, body, head);
+    };
   }
 
   #attach(buffers: MeshBuffers, t: number): void {
@@ -151,6 +160,7 @@ export class Mesh {
       (body, head) => this.#onRecord(thread, body, head),
       Number.POSITIVE_INFINITY,
       HEAD_BYTES,
+      this.onUser,
     );
     this.#attach(buffers, thread);
     this.#isDirty[thread] = false;
@@ -162,6 +172,23 @@ export class Mesh {
     const out = this.#out[thread];
     if (out == null) return 'refused';
     const result = out.send(bytes);
+    this.#written(thread, out);
+    return result;
+  }
+
+  /**
+   * A user message of raw bytes for `pid` on `thread`: one pid record written with word stores
+   * (no head array, no encoding) when the ring has room and nothing waits ahead of it; otherwise
+   * the generic `[head, body]` record, which keeps the order behind queued messages.
+   */
+  sendBytes(thread: number, pid: number, body: Uint8Array): SendResult {
+    const out = this.#out[thread];
+    if (out == null) return 'refused';
+    let result: SendResult = 'sent';
+    if (!out.trySendPid(pid, body)) {
+      const [head] = encodeUserParts(pid, body);
+      result = out.sendParts(head, body);
+    }
     this.#written(thread, out);
     return result;
   }
@@ -240,7 +267,12 @@ export class Mesh {
     for (let t = 0; t < this.threads; t++) {
       const rx = this.#in[t];
       if (rx == null) continue;
-      const { messages, spaceFreed } = rx.read(this.#readers[t] as Reader, this.#budget, HEAD_BYTES);
+      const { messages, spaceFreed } = rx.read(
+        this.#readers[t] as Reader,
+        this.#budget,
+        HEAD_BYTES,
+        this.onUser,
+      );
       if (spaceFreed) this.#bells[t]?.ring();
       total += messages;
     }

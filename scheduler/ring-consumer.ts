@@ -2,7 +2,11 @@
  * The reading end of a ring (see ring.ts for the layout, the index ownership and the memory
  * ordering): batched consumption, reassembly of chunked messages, the head split.
  */
-import { HEAD, LEN_MASK, MORE, TAIL, views, WANT_SPACE } from './ring-layout.js';
+import { HEAD, LEN_MASK, MORE, PID_RECORD, TAIL, views, WANT_SPACE } from './ring-layout.js';
+
+/** Scratch for joining two 32-bit words into a pid (f64). */
+const pidF64 = new Float64Array(1);
+const pidU32 = new Uint32Array(pidF64.buffer);
 
 /** The reading end of a ring. Only one thread may own it. */
 export class RingConsumer {
@@ -43,11 +47,15 @@ export class RingConsumer {
    * then publish the new head once. Returns `{ messages, spaceFreed }`; `spaceFreed` is true when
    * the producer had asked for space and this read freed some — the caller then wakes the
    * producer (its doorbell) so it drains its local queue.
+   *
+   * Pid records (written by `RingProducer.trySendPid`) go to `onPid(pid, bytes)`; without an
+   * `onPid` they reach `onMessage` as their whole payload (pid words included).
    */
   read(
     onMessage: (bytes: Uint8Array, head: Uint8Array) => void,
     max = Number.POSITIVE_INFINITY,
     split = 0,
+    onPid?: (pid: number, bytes: Uint8Array) => void,
   ): { messages: number; spaceFreed: boolean } {
     // With `split`, the first `split` bytes of each message go to a reused scratch array and only
     // the rest is copied into a fresh one: one allocation per message for header + payload.
@@ -69,6 +77,17 @@ export class RingConsumer {
         const len = header & LEN_MASK;
         const more = (header & MORE) !== 0;
         const at = (pos + 4) & mask;
+        if ((header & PID_RECORD) !== 0 && onPid !== undefined) {
+          pidU32[0] = words[at >>> 2] as number;
+          pidU32[1] = words[((at + 4) & mask) >>> 2] as number;
+          const body = this.#copyOut((at + 8) & mask, len - 8);
+          head = (head + 4 + ((len + 3) & ~3)) >>> 0;
+          messages++;
+          this.#received++;
+          this.#head = head;
+          onPid(pidF64[0] as number, body);
+          continue;
+        }
         if (split > 0 && !more && this.#parts.length === 0 && len >= split) {
           // The common case: a whole message in one record, header split off without a copy.
           for (let i = 0; i < split; i++) scratch[i] = data[(at + i) & mask] as number;

@@ -10,7 +10,13 @@ export const WANT_SPACE = 32; // byte offset 128
 /** Bytes of header before the data area. */
 export const RING_HEADER_BYTES = 256;
 export const MORE = 0x80000000;
-export const LEN_MASK = 0x7fffffff;
+/**
+ * Header bit 30: a *pid record* — the payload starts with a target pid (f64, as two 32-bit words)
+ * followed by the message bytes. The scheduler's hot path (a `Uint8Array` to one pid) writes these
+ * with word stores and no separate head (see `RingProducer.trySendPid`); never chunked.
+ */
+export const PID_RECORD = 0x40000000;
+export const LEN_MASK = 0x3fffffff;
 
 /** Typed views over a ring's buffer; throws if the buffer was not made by `createRing`. */
 export function views(sab: SharedArrayBuffer): {

@@ -3,7 +3,11 @@
  * ordering). Batched publication, chunking, and the local overflow queue live here.
  */
 import { RingOptionError } from './errors.js';
-import { HEAD, MORE, TAIL, views, WANT_SPACE } from './ring-layout.js';
+import { HEAD, MORE, PID_RECORD, TAIL, views, WANT_SPACE } from './ring-layout.js';
+
+/** Scratch for splitting a pid (f64) into two 32-bit words (per thread: module state). */
+const pidF64 = new Float64Array(1);
+const pidU32 = new Uint32Array(pidF64.buffer);
 
 /** What {@link RingProducer.send} did with a message. */
 export type SendResult = 'sent' | 'queued' | 'refused';
@@ -246,6 +250,28 @@ export class RingProducer {
       data.set(bytes.subarray(from, from + first), start);
     }
     if (first < len) data.set(bytes.subarray(from + first, from + len), 0);
+  }
+
+  /**
+   * The hot path: write `body` for target `pid` as one pid record (header word, the pid as two
+   * words, the bytes) when that can happen right now — nothing queued ahead of it (order), small
+   * enough for one record, room in the ring. Returns false otherwise and writes nothing; the
+   * caller then sends the message the generic way (which queues it behind a full ring).
+   */
+  trySendPid(pid: number, body: Uint8Array): boolean {
+    const len = body.length + 8;
+    if (this.#queue.length !== this.#queueStart || len > this.maxChunk || !this.#hasRoom(len)) return false;
+    const mask = this.#mask;
+    const words = this.#words;
+    const pos = this.#tail & mask;
+    pidF64[0] = pid;
+    words[pos >>> 2] = PID_RECORD | len;
+    words[((pos + 4) & mask) >>> 2] = pidU32[0] as number;
+    words[((pos + 8) & mask) >>> 2] = pidU32[1] as number;
+    this.#copyIn(body, 0, body.length, (pos + 12) & mask);
+    this.#tail = (this.#tail + 4 + ((len + 3) & ~3)) >>> 0;
+    this.#accepted++;
+    return true;
   }
 
   /**

@@ -16,8 +16,9 @@
  * Indices grow forever and wrap at 2^32; with a power-of-two capacity ≤ 2^30,
  * `(tail - head) >>> 0` is the number of unread bytes even across the wrap.
  *
- * A record is a 4-byte header (bit 31 = MORE: another chunk of the same message follows; bits
- * 0–30 = payload length) followed by the payload padded to 4 bytes. Headers are 4-aligned and the
+ * A record is a 4-byte header (bit 31 = MORE: another chunk of the same message follows; bit
+ * 30 = PID_RECORD: the payload is a target pid, f64 in two words, then the message; bits 0–29 =
+ * payload length) followed by the payload padded to 4 bytes. Headers are 4-aligned and the
  * capacity is a multiple of 4, so a header never straddles the end of the buffer; a payload may,
  * and is then copied in two parts. Messages longer than `maxChunk` are split into chunks; because
  * there is one producer the chunks of one message are contiguous in the stream, and the consumer

@@ -100,6 +100,10 @@ export class ShardNode {
     this.#routes = options.routes;
     this.#marks = options.marks;
     this.#loads = options.loads;
+    // Hot path: a Uint8Array for a pid of this thread, straight into the runtime's mailbox.
+    this.mesh.onUser = (pid, body) => {
+      this.rt.send(pid, body);
+    };
     this.rt.on('exit', (pid, reason, error) => {
       this.#publishLoad();
       this.#localExit(pid, reason, error);
@@ -166,6 +170,9 @@ export class ShardNode {
     if (this.isLocal(pid)) return this.rt.send(pid, msg);
     const t = this.threadOf(pid);
     if (t < 0) return false;
+    if (msg instanceof Uint8Array && msg.constructor === Uint8Array) {
+      return this.mesh.sendBytes(t, pid, msg) !== 'refused';
+    }
     const [head, body] = encodeUserParts(pid, msg);
     return this.mesh.sendParts(t, head, body) !== 'refused';
   }

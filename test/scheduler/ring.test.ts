@@ -4,6 +4,7 @@ import { createRing, RingConsumer, RingProducer } from '../../scheduler/ring.js'
 
 type Op =
   | { kind: 'send'; bytes: Uint8Array }
+  | { kind: 'pid'; pid: number; bytes: Uint8Array }
   | { kind: 'publish' }
   | { kind: 'flush' }
   | { kind: 'read'; max: number };
@@ -19,13 +20,23 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       .uint8Array({ minLength: 100, maxLength: 700 })
       .map((bytes) => ({ kind: 'send' as const, bytes })),
   },
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({
+        // Pids above 2^32 too: both words of the f64 must survive (and wrap at the buffer end).
+        pid: fc.oneof(fc.integer({ min: 1, max: 2 ** 32 }), fc.integer({ min: 2 ** 32, max: 2 ** 53 - 1 })),
+        bytes: fc.uint8Array({ maxLength: 24 }),
+      })
+      .map(({ pid, bytes }) => ({ kind: 'pid' as const, pid, bytes })),
+  },
   { weight: 2, arbitrary: fc.constant({ kind: 'publish' as const }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'flush' as const }) },
   { weight: 3, arbitrary: fc.integer({ min: 1, max: 8 }).map((max) => ({ kind: 'read' as const, max })) },
 );
 
 describe('SPSC ring', () => {
-  it('any interleaving of writes and reads preserves bytes and order, with nothing lost', () => {
+  it('any interleaving of writes and reads preserves bytes and order, with nothing lost (pid records included)', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(64, 128, 256, 1024),
@@ -35,21 +46,35 @@ describe('SPSC ring', () => {
           const sab = createRing({ capacity });
           const tx = new RingProducer(sab, { maxChunk: Math.min(chunk, capacity / 2 - 4) });
           const rx = new RingConsumer(sab);
-          const accepted: Uint8Array[] = [];
-          const received: Uint8Array[] = [];
-          const onMessage = (b: Uint8Array) => received.push(b);
+          // A pid record arrives as `{ pid, bytes }`; a plain message as `{ bytes }`.
+          type Got = { pid?: number; bytes: Uint8Array };
+          const accepted: Got[] = [];
+          const received: Got[] = [];
+          const onMessage = (bytes: Uint8Array) => received.push({ bytes });
+          const onPid = (pid: number, bytes: Uint8Array) => received.push({ pid, bytes });
           for (const op of ops) {
-            if (op.kind === 'send') {
+            if (op.kind === 'pid') {
+              // The mesh's pattern: a pid record when possible, else the generic path (which
+              // queues behind a full ring and keeps the order).
+              if (tx.trySendPid(op.pid, op.bytes)) accepted.push({ pid: op.pid, bytes: op.bytes.slice() });
+              else {
+                const joined = new Uint8Array(op.bytes.length + 8);
+                new DataView(joined.buffer).setFloat64(0, op.pid, true);
+                joined.set(op.bytes, 8);
+                if (tx.send(joined) !== 'refused') accepted.push({ bytes: joined });
+              }
+              op.bytes.fill(0xee);
+            } else if (op.kind === 'send') {
               const result = tx.send(op.bytes);
-              if (result !== 'refused') accepted.push(op.bytes.slice());
+              if (result !== 'refused') accepted.push({ bytes: op.bytes.slice() });
               op.bytes.fill(0xee); // the ring must have copied what it accepted
             } else if (op.kind === 'publish') tx.publish();
             else if (op.kind === 'flush') tx.flush();
-            else if (rx.read(onMessage, op.max).spaceFreed) tx.flush();
+            else if (rx.read(onMessage, op.max, 0, onPid).spaceFreed) tx.flush();
           }
           // Drain: the producer flushes whenever the consumer frees space, until all arrived.
           for (let i = 0; i < 100_000 && (tx.pressured || rx.hasData() || tx.publish()); i++) {
-            rx.read(onMessage);
+            rx.read(onMessage, Number.POSITIVE_INFINITY, 0, onPid);
             tx.flush();
           }
           expect(received.length).toBe(accepted.length);
@@ -59,6 +84,30 @@ describe('SPSC ring', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('a pid record survives every position of the wrap (pid words and bytes split at the end)', () => {
+    const pid = 2 ** 52 + 12345; // both 32-bit words non-zero
+    for (let shift = 0; shift < 16; shift++) {
+      const sab = createRing({ capacity: 64 });
+      const tx = new RingProducer(sab, { maxChunk: 28 });
+      const rx = new RingConsumer(sab);
+      // Empty messages take 4 bytes each: move head and tail to 4 * shift.
+      for (let i = 0; i < shift; i++) tx.send(new Uint8Array(0));
+      tx.publish();
+      rx.read(() => {});
+      const body = Uint8Array.from({ length: 13 }, (_, i) => 200 - i);
+      expect(tx.trySendPid(pid, body)).toBe(true);
+      tx.publish();
+      const got: [number, Uint8Array][] = [];
+      rx.read(
+        () => {},
+        Number.POSITIVE_INFINITY,
+        0,
+        (p, b) => got.push([p, b]),
+      );
+      expect(got).toEqual([[pid, body]]);
+    }
   });
 
   it('a message larger than the whole ring arrives intact', () => {
