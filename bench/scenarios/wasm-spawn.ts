@@ -6,7 +6,9 @@
  *
  * Variants: isolated with the default instance pool (an instance per live actor, reused after a
  * clean exit), isolated with `pool: 0` (a fresh instance and memory per actor — what raw
- * instantiation measures), and shared (one instance, a slot per actor).
+ * instantiation measures), and shared (one instance, a slot per actor). A JS handler process
+ * living the same life (spawn, exit in `init`) on the same kind of runtime is measured with the
+ * pooled and shared variants: the runtime's own spawn/exit cost bounds the Wasm figures.
  * Targets (issue 3): isolated ≥ 50% of raw instantiate; shared ≥ 1M/s.
  */
 import { Runtime, silentLogger } from '../../runtime/index.js';
@@ -65,6 +67,31 @@ function churn(options: { mode: 'isolated' | 'shared'; pool?: number; chunk: num
   };
 }
 
+/** The same life for a JS handler process: spawn, `init` exits, the runtime tears it down. */
+function jsChurn(chunk: number) {
+  const rt = new Runtime({ logger: silentLogger });
+  const behaviour = {
+    init(ctx: { exit(reason?: string): void }) {
+      ctx.exit('normal');
+    },
+    receive() {},
+  };
+  return {
+    batch: async (size: number): Promise<number> => {
+      for (let done = 0; done < size; ) {
+        const n = Math.min(chunk, size - done);
+        for (let i = 0; i < n; i++) rt.spawn(behaviour);
+        done += n;
+        await nextTurn();
+      }
+      return size;
+    },
+    close: async () => {
+      await rt.shutdown();
+    },
+  };
+}
+
 export const scenario: Scenario = {
   name: 'wasm-spawn',
   description:
@@ -75,6 +102,7 @@ export const scenario: Scenario = {
     const pooled = churn({ mode: 'isolated', chunk });
     const fresh = churn({ mode: 'isolated', pool: 0, chunk });
     const shared = churn({ mode: 'shared', chunk: 1024 });
+    const js = jsChurn(1024);
     try {
       // Two interleaved groups. Fresh instantiations leave dead memories for the GC to reclaim
       // (each a large reservation), which would tax whatever runs next; so raw instantiation
@@ -86,13 +114,13 @@ export const scenario: Scenario = {
       );
       forceGc();
       const reusing = await measureInterleaved(
-        { pooled: pooled.batch, shared: shared.batch },
+        { pooled: pooled.batch, shared: shared.batch, js: js.batch },
         { seconds, initialBatch: 64 },
       );
       const r = { ...fresher, ...reusing };
       const created = (c: typeof pooled) => c.host.stats().modules.echo?.instancesCreated ?? 0;
       log(
-        `raw ${Math.round(r.raw.perSecond)}/s; isolated pooled ${Math.round(r.pooled.perSecond)}/s (${created(pooled)} instances), pool 0 ${Math.round(r.fresh.perSecond)}/s (${created(fresh)}), shared ${Math.round(r.shared.perSecond)}/s`,
+        `raw ${Math.round(r.raw.perSecond)}/s; isolated pooled ${Math.round(r.pooled.perSecond)}/s (${created(pooled)} instances), pool 0 ${Math.round(r.fresh.perSecond)}/s (${created(fresh)}), shared ${Math.round(r.shared.perSecond)}/s; js handler ${Math.round(r.js.perSecond)}/s`,
       );
       const baseline = { name: 'raw WebAssembly.Instance', value: r.raw.perSecond };
       return [
@@ -100,9 +128,14 @@ export const scenario: Scenario = {
         compare('spawn+exit (isolated, pooled)', 'actors/s', r.pooled.perSecond, baseline),
         compare('spawn+exit (isolated, pool 0)', 'actors/s', r.fresh.perSecond, baseline),
         compare('spawn+exit (shared)', 'actors/s', r.shared.perSecond, baseline),
+        // The runtime's own cost for the same life: what a Wasm actor's spawn can at best approach.
+        compare('spawn+exit (shared) vs JS handler', 'actors/s', r.shared.perSecond, {
+          name: 'js handler spawn+init+exit',
+          value: r.js.perSecond,
+        }),
       ];
     } finally {
-      await Promise.all([pooled.close(), fresh.close(), shared.close()]);
+      await Promise.all([pooled.close(), fresh.close(), shared.close(), js.close()]);
     }
   },
 };
