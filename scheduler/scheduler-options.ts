@@ -17,7 +17,10 @@ export interface SchedulerOptions {
   readonly maxChunk?: number;
   /** Bytes a sender may queue per peer when the ring is full; past it `send` returns false. Default 64 MiB. */
   readonly maxQueuedBytes?: number;
-  /** Microseconds an idle thread polls its rings before sleeping (CPU for latency). Default 0. */
+  /**
+   * Microseconds an idle shard polls its rings before sleeping (CPU for latency; the main thread
+   * never spins). Default 20; 0 sleeps at once (a wake-up then costs tens of µs).
+   */
   readonly spinMicros?: number;
   /**
    * Microseconds a shard stays awake after its last message, polling its rings once per

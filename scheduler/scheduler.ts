@@ -83,6 +83,14 @@ function workerUrl(): URL {
     : new URL('./shard-worker.js', here);
 }
 
+/**
+ * Default `spinMicros` of the shards. Measured on a 2-vCPU VM at load average 3–6: the round-trip
+ * p50 drops from ~35 µs to ~7 µs, and under a 256-in-flight ping-pong the shards sleep ~5× less
+ * often (each sleep costs the sender a ~38 µs `Atomics.notify`). The cost: up to 20 µs of CPU
+ * each time a shard runs out of work.
+ */
+export const DEFAULT_SPIN_MICROS = 20;
+
 export class Scheduler implements LocalNode {
   /** Number of worker shards. */
   readonly shards: number;
@@ -148,7 +156,9 @@ export class Scheduler implements LocalNode {
       ringBytes: this.#ringBytes,
       ...(options.maxChunk === undefined ? {} : { maxChunk: options.maxChunk }),
       ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes }),
-      ...(options.spinMicros === undefined ? {} : { spinMicros: options.spinMicros }),
+      // A short spin before sleeping pays on the busy 2-core VM too (measured): a sleeping peer
+      // costs its sender an Atomics.notify (~30–40 µs there) and itself a slow wake-up.
+      spinMicros: options.spinMicros ?? DEFAULT_SPIN_MICROS,
       lingerMicros: checkInt(options.lingerMicros ?? 0, 'options.lingerMicros', 0, 1_000_000),
       ...(options.idleWait === undefined ? {} : { idleWait: options.idleWait }),
     };
