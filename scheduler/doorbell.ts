@@ -27,8 +27,13 @@
  * the owner is awake is lost.
  *
  * The optional spin (`spinMicros`) polls the rings for a short while before announcing sleep:
- * on this VM a sleep/wake costs ~50–60 µs, a ~20 µs spin brings a ping-pong p50 under 1 µs, at
- * the cost of a core spinning whenever a shard goes idle.
+ * a sleep costs the waker an `Atomics.notify` (~30–40 µs measured on the busy 2-vCPU VM) and the
+ * sleeper a slow wake-up, while a 20 µs spin brought the cross-shard round trip p50 to ~7 µs —
+ * when the two threads have a core each. When they share one (an oversubscribed machine), the
+ * spinner keeps its peer off the core and every spin runs out empty: p50 rose to ~70 µs (vs ~30 µs
+ * without spinning). So the spin is adaptive: a spin that finds no work makes the next 1, 2, 4, …
+ * up to 256 sleeps skip spinning, and a spin that finds work resets the back-off. Spinning costs
+ * then at most one empty spin per 257 sleeps while it does not pay.
  *
  * @example
  * const sab = createDoorbells(3);
@@ -43,6 +48,9 @@ type WaitAsync = (
   timeout?: number,
 ) => { async: false; value: string } | { async: true; value: Promise<string> };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+/** After failed spins, at most 2^8 = 256 sleeps pass between two attempts. */
+const MAX_SPIN_BACKOFF = 8;
 
 export const AWAKE = 0;
 export const SLEEPING = 1;
@@ -71,6 +79,10 @@ export interface SleepOptions {
 export class Doorbell {
   readonly #cell: Int32Array;
   readonly #index: number;
+  /** Sleeps left that go straight to sleep without spinning (owner only). */
+  #skipSpins = 0;
+  /** log2 of the next skip after a spin that found nothing. */
+  #spinBackoff = 0;
 
   constructor(sab: SharedArrayBuffer, index: number) {
     this.#cell = new Int32Array(sab);
@@ -95,10 +107,19 @@ export class Doorbell {
   sleep(hasWork: () => boolean, onWake: () => void, options: SleepOptions = {}): boolean {
     const spin = options.spinMicros ?? 0;
     if (spin > 0) {
-      const until = performance.now() + spin / 1000;
-      do {
-        if (hasWork()) return true;
-      } while (performance.now() < until);
+      if (this.#skipSpins > 0) this.#skipSpins--;
+      else {
+        const until = performance.now() + spin / 1000;
+        do {
+          if (hasWork()) {
+            this.#spinBackoff = 0;
+            return true;
+          }
+        } while (performance.now() < until);
+        // The spin found nothing: skip it for the next 1, 2, 4, … 256 sleeps (see the file comment).
+        this.#skipSpins = 1 << this.#spinBackoff;
+        if (this.#spinBackoff < MAX_SPIN_BACKOFF) this.#spinBackoff++;
+      }
     }
     // Announce sleep, then look once more: see the file comment for why this order is required.
     Atomics.store(this.#cell, this.#index, SLEEPING);
