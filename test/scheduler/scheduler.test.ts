@@ -66,6 +66,29 @@ describe('Scheduler messaging', () => {
     expect(stats.ringRefused).toBe(0);
   });
 
+  it('raw-byte messages keep their order through a full ring (pid records, then the queue, then pid records)', async () => {
+    const sched = make({ ringBytes: 4096 });
+    const c = collector(sched);
+    const a = agent(sched, c.pid, { placement: { shard: 0 } });
+    await ready(c.inbox, [a]);
+    const count = 20_000;
+    for (let i = 0; i < count; i++) {
+      const bytes = new Uint8Array(4);
+      new DataView(bytes.buffer).setUint32(0, i, true);
+      expect(sched.send(a, bytes)).toBe(true);
+    }
+    // The 4 KiB ring holds ~200 of them: the rest waited in the local queue.
+    expect(sched.pressured(0)).toBe(true);
+    const got = () => c.inbox.filter((m) => (m as { bytes?: unknown }).bytes !== undefined);
+    await eventually(() => expect(got().length).toBe(count), { timeout: 20_000 });
+    const seqs = got().map((m) => {
+      const b = (m as { bytes: Uint8Array }).bytes;
+      return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
+    });
+    expect(seqs).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect((await sched.stats()).ringQueued).toBeGreaterThan(0);
+  });
+
   it('past maxQueuedBytes a send is refused and counted, and what was accepted still arrives in order', async () => {
     const sched = make({ ringBytes: 4096, maxQueuedBytes: 2048 });
     const c = collector(sched);
