@@ -72,6 +72,31 @@ describe('local-bytes: the pooled same-host message path', () => {
     }
   });
 
+  it('take then drain is exact for small and large messages, any alignment, touching nothing else', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 40 }),
+        offset,
+        offset,
+        fc.integer({ min: 0, max: 255 }),
+        (len, from, to, seed) => {
+          const [src, dst] = memories(seed);
+          const before = dst.slice();
+          const expected = src.slice(from, from + len);
+          const m = takeLocal(views(src), from, len);
+          src.fill(0, from, from + len);
+          if (m.toBytes().join() !== expected.join()) return false;
+          drainLocal(m, views(dst), to);
+          for (let i = 0; i < dst.length; i++) {
+            const want = i >= to && i < to + len ? expected[i - to] : before[i];
+            if (dst[i] !== want) return false;
+          }
+          return true;
+        },
+      ),
+    );
+  });
+
   it('a pooled buffer is reused and toBytes returns a detached copy of only its bytes', () => {
     const src = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const m = takeLocal(views(src), 2, 5);
