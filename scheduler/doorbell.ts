@@ -31,9 +31,12 @@
  * sleeper a slow wake-up, while a 20 µs spin brought the cross-shard round trip p50 to ~7 µs —
  * when the two threads have a core each. When they share one (an oversubscribed machine), the
  * spinner keeps its peer off the core and every spin runs out empty: p50 rose to ~70 µs (vs ~30 µs
- * without spinning). So the spin is adaptive: a spin that finds no work makes the next 1, 2, 4, …
- * up to 256 sleeps skip spinning, and a spin that finds work resets the back-off. Spinning costs
- * then at most one empty spin per 257 sleeps while it does not pay.
+ * without spinning). So the spin is adaptive: after k ≥ 2 empty spins in a row the next random
+ * 0 … 2^k - 1 sleeps skip spinning (k capped at 5: 0 … 31), a single empty spin skips nothing,
+ * and a spin that finds work resets the back-off. The skip is random because a ping-pong whose two ends both
+ * backed off only spins again when both ends spin in the same round trip (a peer that sleeps
+ * answers too late for the other's spin): fixed skips can keep the two out of step forever, and
+ * a long cap (256 was tried) kept a pair of free cores at ~30 µs for thousands of round trips.
  *
  * @example
  * const sab = createDoorbells(3);
@@ -49,8 +52,8 @@ type WaitAsync = (
 ) => { async: false; value: string } | { async: true; value: Promise<string> };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
-/** After failed spins, at most 2^8 = 256 sleeps pass between two attempts. */
-const MAX_SPIN_BACKOFF = 8;
+/** After empty spins in a row, up to 2^5 - 1 = 31 sleeps (16 on average) pass between two attempts. */
+const MAX_SPIN_BACKOFF = 4;
 
 export const AWAKE = 0;
 export const SLEEPING = 1;
@@ -81,12 +84,15 @@ export class Doorbell {
   readonly #index: number;
   /** Sleeps left that go straight to sleep without spinning (owner only). */
   #skipSpins = 0;
-  /** log2 of the next skip after a spin that found nothing. */
+  /** Empty spins in a row (capped at MAX_SPIN_BACKOFF). */
   #spinBackoff = 0;
+  readonly #random: () => number;
 
-  constructor(sab: SharedArrayBuffer, index: number) {
+  /** `random` (default `Math.random`) draws the spin back-off; tests pass a fixed one. */
+  constructor(sab: SharedArrayBuffer, index: number, random: () => number = Math.random) {
     this.#cell = new Int32Array(sab);
     this.#index = index * 16;
+    this.#random = random;
   }
 
   /**
@@ -116,8 +122,13 @@ export class Doorbell {
             return true;
           }
         } while (performance.now() < until);
-        // The spin found nothing: skip it for the next 1, 2, 4, … 256 sleeps (see the file comment).
-        this.#skipSpins = 1 << this.#spinBackoff;
+        // The spin found nothing: skip it for a random 0 … 2^k - 1 of the next sleeps, k the
+        // number of empty spins in a row (capped). Random, so that two shards that back off
+        // together do not stay out of step: a ping-pong only returns to spinning when both ends
+        // spin in the same round trip (see the file comment).
+        // One empty spin alone skips nothing: a single late reply (GC, a cold handler, a descheduled
+        // peer) must not tip a spinning pair into the both-asleep state it can be slow to leave.
+        if (this.#spinBackoff > 0) this.#skipSpins = Math.floor(this.#random() * (2 << this.#spinBackoff));
         if (this.#spinBackoff < MAX_SPIN_BACKOFF) this.#spinBackoff++;
       }
     }

@@ -21,23 +21,43 @@ async function idleSleep(bell: Doorbell, spinMicros: number): Promise<number> {
 }
 
 describe('Doorbell adaptive spin', () => {
-  it('a spin that finds nothing makes the next 1, 2, 4 … sleeps skip spinning', async () => {
-    const bell = new Doorbell(createDoorbells(1), 0);
+  it('one empty spin skips nothing; after k ≥ 2 in a row up to 2^k - 1 sleeps skip spinning', async () => {
+    // random() just below 1 draws the longest skips: 0, 3, 7 …
+    const bell = new Doorbell(createDoorbells(1), 0, () => 0.999);
     // A spin looks at least once, then once more after announcing sleep; a skipped spin only once.
     const looks: number[] = [];
-    for (let i = 0; i < 8; i++) looks.push(await idleSleep(bell, 200));
+    for (let i = 0; i < 14; i++) looks.push(await idleSleep(bell, 200));
     const spun = looks.map((n) => n > 1);
-    expect(spun).toEqual([true, false, true, false, false, true, false, false]);
+    const expected = [
+      true,
+      true,
+      false,
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+    ];
+    expect(spun).toEqual(expected);
     for (const [i, n] of looks.entries()) if (!spun[i]) expect(n).toBe(1);
   });
 
+  it('the skip is drawn at random (random() = 0 never skips)', async () => {
+    const bell = new Doorbell(createDoorbells(1), 0, () => 0);
+    for (let i = 0; i < 4; i++) expect(await idleSleep(bell, 200)).toBeGreaterThan(1);
+  });
+
   it('a spin that finds work resets the back-off', async () => {
-    const bell = new Doorbell(createDoorbells(1), 0);
-    await idleSleep(bell, 200); // empty spin: skip 1
-    await idleSleep(bell, 200); // skipped
-    await idleSleep(bell, 200); // empty spin: skip 2
-    await idleSleep(bell, 200);
-    await idleSleep(bell, 200);
+    const bell = new Doorbell(createDoorbells(1), 0, () => 0.999);
+    await idleSleep(bell, 200); // empty spin: no skip yet
+    await idleSleep(bell, 200); // second in a row: skip 3
+    for (let i = 0; i < 3; i++) await idleSleep(bell, 200);
     // This spin finds work on its first look: the sleep returns true at once.
     expect(
       bell.sleep(
@@ -46,9 +66,10 @@ describe('Doorbell adaptive spin', () => {
         { spinMicros: 200 },
       ),
     ).toBe(true);
-    // Back-off reset: an empty spin now skips only the next sleep.
-    const looks = [await idleSleep(bell, 200), await idleSleep(bell, 200), await idleSleep(bell, 200)];
-    expect(looks.map((n) => n > 1)).toEqual([true, false, true]);
+    // Back-off reset: again one empty spin skips nothing, the second skips 3.
+    const looks: number[] = [];
+    for (let i = 0; i < 4; i++) looks.push(await idleSleep(bell, 200));
+    expect(looks.map((n) => n > 1)).toEqual([true, true, false, false]);
   });
 
   it('without spinMicros it never spins', async () => {
