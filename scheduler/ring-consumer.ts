@@ -80,7 +80,7 @@ export class RingConsumer {
         if ((header & PID_RECORD) !== 0 && onPid !== undefined) {
           pidU32[0] = words[at >>> 2] as number;
           pidU32[1] = words[((at + 4) & mask) >>> 2] as number;
-          const body = this.#copyOut((at + 8) & mask, len - 8);
+          const body = this.#copyOutWords((at + 8) & mask, len - 8);
           head = (head + 4 + ((len + 3) & ~3)) >>> 0;
           messages++;
           this.#received++;
@@ -139,6 +139,29 @@ export class RingConsumer {
       }
     }
     return { messages, spaceFreed };
+  }
+
+  /** {@link #copyOut} for a 4-aligned `start`: small payloads read as whole words. */
+  #copyOutWords(start: number, len: number): Uint8Array {
+    if (len > 64) return this.#copyOut(start, len);
+    const out = new Uint8Array(len);
+    const words = this.#words;
+    const wmask = this.#mask >>> 2;
+    let w = start >>> 2;
+    let i = 0;
+    for (; i + 4 <= len; i += 4) {
+      const v = words[w] as number;
+      out[i] = v;
+      out[i + 1] = v >>> 8;
+      out[i + 2] = v >>> 16;
+      out[i + 3] = v >>> 24;
+      w = (w + 1) & wmask;
+    }
+    if (i < len) {
+      const v = words[w] as number;
+      for (let shift = 0; i < len; i++, shift += 8) out[i] = v >>> shift;
+    }
+    return out;
   }
 
   #copyOut(start: number, len: number): Uint8Array {

@@ -110,6 +110,26 @@ describe('SPSC ring', () => {
     }
   });
 
+  it('pid records of every size from 0 to 100 bytes survive the wrap (word copies and the byte path)', () => {
+    const sab = createRing({ capacity: 256 });
+    const tx = new RingProducer(sab, { maxChunk: 124 });
+    const rx = new RingConsumer(sab);
+    for (let size = 0; size <= 100; size++) {
+      const body = Uint8Array.from({ length: size }, (_, i) => (size * 31 + i * 7) & 0xff);
+      const pid = 2 ** 40 + size;
+      expect(tx.trySendPid(pid, body)).toBe(true);
+      tx.publish();
+      const got: [number, Uint8Array][] = [];
+      rx.read(
+        () => {},
+        Number.POSITIVE_INFINITY,
+        0,
+        (p, b) => got.push([p, b]),
+      );
+      expect(got).toEqual([[pid, body]]);
+    }
+  });
+
   it('a message larger than the whole ring arrives intact', () => {
     const sab = createRing({ capacity: 256 });
     const tx = new RingProducer(sab);
