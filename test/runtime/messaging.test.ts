@@ -192,3 +192,43 @@ describe('messaging', () => {
     expect(rt.stats()).toMatchObject({ processes: 0, spawned: 1000, exited: 1000 });
   });
 });
+
+describe('fairness to the event loop', () => {
+  test('slow handlers yield to the event loop by time, not only by turn count', async () => {
+    rt = quietRuntime({ tickBudgetMs: 2 });
+    let calls = 0;
+    let stop = false;
+    // Each call burns ~0.2 ms; 20000 turns per tick would hold the loop for seconds without the
+    // time budget. A timer must still get in while the processes keep each other busy.
+    const spin = () => {
+      const end = performance.now() + 0.2;
+      while (performance.now() < end) {}
+    };
+    const a = rt.spawn({
+      receive(peer: number, ctx) {
+        calls++;
+        spin();
+        if (!stop) ctx.send(peer, ctx.self);
+      },
+    });
+    const b = rt.spawn({
+      receive(peer: number, ctx) {
+        calls++;
+        spin();
+        if (!stop) ctx.send(peer, ctx.self);
+      },
+    });
+    rt.send(a, b);
+    const callsWhenTimerFired = await new Promise<number>((resolve) => setTimeout(() => resolve(calls), 1));
+    stop = true;
+    expect(callsWhenTimerFired).toBeGreaterThan(0);
+    expect(callsWhenTimerFired).toBeLessThan(1000);
+  });
+
+  test('a non-positive tick budget is a clear error', () => {
+    rt = quietRuntime();
+    expect(() => quietRuntime({ tickBudgetMs: 0 })).toThrow(
+      /options.tickBudgetMs must be a number > 0, got 0/,
+    );
+  });
+});
