@@ -42,7 +42,7 @@ export interface RuntimeOptions {
   /**
    * Milliseconds of wall time a drain may take before yielding to the event loop, whatever the
    * turn count: with slow handlers a count alone could hold I/O (and a shard's rings) off for a
-   * long time. Checked every 16 turns. Default 5.
+   * long time. The clock is read at an adaptive interval of process turns. Default 5.
    */
   readonly tickBudgetMs?: number;
 }
@@ -80,6 +80,8 @@ export class Runtime implements LocalNode {
   readonly #reductions: number;
   readonly #turnsPerTick: number;
   readonly #tickBudgetMs: number;
+  /** Process turns between two clock reads in a drain (adapts; see #runTurns). */
+  #checkEvery = 16;
 
   readonly #procs = new Map<Pid, Proc>();
   readonly #names = new Map<string, Proc>();
@@ -392,7 +394,14 @@ export class Runtime implements LocalNode {
    * and again ("insufficient type feedback"), costing ~30% of ping-pong in half of the runs.
    */
   #runTurns(turns: number): void {
-    const deadline = performance.now() + this.#tickBudgetMs;
+    // The clock is read every `#checkEvery` process turns, and that interval adapts: it doubles
+    // (up to 4096) while turns are cheap and halves (down to 1) when an interval took longer than
+    // a fifth of the budget, so fast handlers pay next to nothing and slow ones cannot hold the
+    // thread much past the budget. Real time, not the runtime's clock: this is about sharing the
+    // thread, not about timers.
+    let last = performance.now();
+    const deadline = last + this.#tickBudgetMs;
+    let untilCheck = this.#checkEvery;
     while (this.#runqSize > 0) {
       // Re-read the ring each turn: running a process may grow (replace) it.
       const q = this.#runq;
@@ -403,8 +412,14 @@ export class Runtime implements LocalNode {
       p.scheduled = false;
       if (p.alive) this.#run(p);
       if (--turns === 0) return;
-      // Real time, not the runtime's clock: this is about sharing the thread, not about timers.
-      if ((turns & 15) === 0 && performance.now() > deadline) return;
+      if (--untilCheck === 0) {
+        const now = performance.now();
+        if (now - last > this.#tickBudgetMs / 5) this.#checkEvery = Math.max(1, this.#checkEvery >> 1);
+        else if (this.#checkEvery < 4096) this.#checkEvery <<= 1;
+        if (now > deadline) return;
+        last = now;
+        untilCheck = this.#checkEvery;
+      }
     }
   }
 
