@@ -62,7 +62,7 @@ export const OPTIONAL_EXPORTS: Readonly<Record<string, Signature>> = {
 };
 
 /** Capability a host import needs; `undefined` = always allowed. */
-export type Capability = 'spawn' | 'control' | 'timers' | 'log';
+export type Capability = 'spawn' | 'control' | 'timers' | 'log' | 'jobs';
 
 export interface ImportSpec {
   readonly signature: Signature;
@@ -96,6 +96,8 @@ export const HOST_IMPORTS: Readonly<Record<string, ImportSpec>> = {
   'wactor.log': { signature: sig('i32 i32 i32', 'i32'), capability: 'log' },
   'wactor.now': { signature: sig('', 'f64') },
   'wactor.random': { signature: sig('i32 i32', 'i32') },
+  // Optional like every import: a guest that does not import it loads as before (ABI stays 1).
+  'wactor.run_job': { signature: sig('i32 i32 i32 i32 f64', 'f64'), capability: 'jobs' },
 };
 
 /** The memory import every guest must declare. */

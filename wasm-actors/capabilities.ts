@@ -25,6 +25,8 @@ export interface Grants {
   readonly timers?: boolean;
   /** `log` and AssemblyScript `trace` (to the host's logger). */
   readonly log?: boolean;
+  /** `run_job`: start one-off jobs the node registered by name (a Scheduler's pool). */
+  readonly jobs?: boolean;
   /** Maximum linear memory in 64 KiB pages (growth past it traps the guest). */
   readonly maxMemoryPages?: number;
 }
@@ -35,6 +37,7 @@ export interface Capabilities {
   readonly control: boolean;
   readonly timers: boolean;
   readonly log: boolean;
+  readonly jobs: boolean;
   readonly maxMemoryPages: number;
 }
 
@@ -43,8 +46,8 @@ export const MAX_PAGES = 65536;
 
 const PROFILES: Readonly<Record<Profile, Capabilities>> = {
   // May message, register itself, look names up, read the clock and randomness. Nothing else.
-  sandboxed: { spawn: false, control: false, timers: false, log: false, maxMemoryPages: 256 },
-  trusted: { spawn: true, control: true, timers: true, log: true, maxMemoryPages: 16384 },
+  sandboxed: { spawn: false, control: false, timers: false, log: false, jobs: false, maxMemoryPages: 256 },
+  trusted: { spawn: true, control: true, timers: true, log: true, jobs: true, maxMemoryPages: 16384 },
 };
 
 /** Resolve a profile plus grants, validating both; `what` prefixes error messages. */
@@ -60,9 +63,9 @@ export function resolveCapabilities(profile: unknown, grants: unknown, what: str
   }
   const g = grants as Record<string, unknown>;
   for (const key of Object.keys(g)) {
-    if (!['spawn', 'control', 'timers', 'log', 'maxMemoryPages'].includes(key)) {
+    if (!['spawn', 'control', 'timers', 'log', 'jobs', 'maxMemoryPages'].includes(key)) {
       throw new InvalidArgumentError(
-        `${what}.grants.${key} is not a capability (spawn, control, timers, log, maxMemoryPages)`,
+        `${what}.grants.${key} is not a capability (spawn, control, timers, log, jobs, maxMemoryPages)`,
       );
     }
   }
@@ -77,7 +80,7 @@ export function resolveCapabilities(profile: unknown, grants: unknown, what: str
       );
     }
   }
-  const flag = (key: 'control' | 'timers' | 'log'): boolean => {
+  const flag = (key: 'control' | 'timers' | 'log' | 'jobs'): boolean => {
     const v = g[key];
     if (v === undefined) return base[key];
     if (typeof v !== 'boolean') {
@@ -95,7 +98,14 @@ export function resolveCapabilities(profile: unknown, grants: unknown, what: str
     }
     maxMemoryPages = m;
   }
-  return { spawn, control: flag('control'), timers: flag('timers'), log: flag('log'), maxMemoryPages };
+  return {
+    spawn,
+    control: flag('control'),
+    timers: flag('timers'),
+    log: flag('log'),
+    jobs: flag('jobs'),
+    maxMemoryPages,
+  };
 }
 
 /** True if `caps` allows spawning module `name`. */

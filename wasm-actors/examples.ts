@@ -17,6 +17,7 @@ export const EXAMPLE_GUESTS = [
   'denied',
   'echo',
   'greeter',
+  'jobber',
   'kv',
   'memhog',
   'overseer',

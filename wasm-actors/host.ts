@@ -15,6 +15,7 @@ import type { Capability } from './abi.js';
 import type { WasmActor } from './actor.js';
 import { readModuleShape } from './binary.js';
 import { WasmInvalidModuleError, WasmModuleExistsError, WasmUnknownModuleError } from './errors.js';
+import type { GuestJobRequest, JobStart } from './job-result.js';
 import { type LoadOptions, WasmModule, type WasmModuleStats } from './module.js';
 import { PidTable } from './pid-table.js';
 import { type WasmCompiledModule, wasm } from './wasm-types.js';
@@ -23,6 +24,12 @@ import { type WasmCompiledModule, wasm } from './wasm-types.js';
 export type HostNode = LocalNode & {
   readonly clock?: Clock;
   on?(event: 'exit', listener: ExitListener): () => void;
+  /**
+   * Start a one-off job registered by name for a guest's `run_job` (a Scheduler's shards offer
+   * it); the outcome reaches `request.replyTo` later as a job-result message (job-result.ts).
+   * A node without it answers guests with NOPROC.
+   */
+  runJob?(request: GuestJobRequest): JobStart;
 };
 
 export interface WasmHostOptions {
@@ -80,6 +87,7 @@ export class WasmHost {
   readonly #denied: Record<string, number> = {};
   #deniedTotal = 0;
   #timerSeq = 0;
+  #jobSeq = 0;
   #closed: Promise<void> | undefined = undefined;
   readonly #unsubscribe: (() => void) | undefined;
 
@@ -269,6 +277,10 @@ export class WasmHost {
 
   nextTimerId(): number {
     return ++this.#timerSeq;
+  }
+
+  nextJobId(): number {
+    return ++this.#jobSeq;
   }
 
   /** Counters per module and host-wide. */

@@ -318,6 +318,20 @@ export function createImports(module: WasmModule): {
       return OK;
     },
 
+    run_job(namePtr: number, nameLen: number, argsPtr: number, argsLen: number, timeoutMs: number): number {
+      const a = cur('run_job');
+      const n = name(namePtr, nameLen, 'run_job');
+      const args = copy(argsPtr, argsLen, 'run_job');
+      if (!caps.jobs) return deny('jobs');
+      if (n === undefined || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) return BADARG;
+      if (argsLen > host.maxMessageBytes) return TOO_LARGE;
+      if (node.runJob === undefined) return NOPROC;
+      const id = host.nextJobId();
+      const started = node.runJob({ name: n, args, replyTo: a.pid, id, timeoutMs });
+      if (started === 'unknown') return NO_MODULE;
+      return started === 'started' ? id : REFUSED;
+    },
+
     now: (): number => host.clock.now(),
 
     random(ptr: number, len: number): number {

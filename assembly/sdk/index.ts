@@ -4,5 +4,6 @@
 export { Actor, defineActor } from './actor';
 export * from './api';
 export * from './codes';
+export { JobResult, runJob } from './jobs';
 export { Message } from './message';
 export * from './text';

@@ -23,3 +23,10 @@ export declare function cancel_timer(id: f64): i32;
 export declare function log(level: i32, ptr: usize, len: i32): i32;
 export declare function now(): f64;
 export declare function random(ptr: usize, len: i32): i32;
+export declare function run_job(
+  namePtr: usize,
+  nameLen: i32,
+  argsPtr: usize,
+  argsLen: i32,
+  timeoutMs: f64,
+): f64;
