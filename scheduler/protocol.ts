@@ -20,6 +20,7 @@
 import { Packr } from 'msgpackr';
 import { describe } from '../runtime/pid.js';
 import type { ExitReason, Pid, ProcessInfo, SpawnOptions } from '../runtime/types.js';
+import type { Grants, Profile } from '../wasm-actors/capabilities.js';
 import { CrossShardMessageError } from './errors.js';
 
 export const TAG_BYTES = 1;
@@ -40,6 +41,9 @@ export interface ModuleSpawn {
   readonly kind?: 'js' | 'wasm';
   readonly args?: Uint8Array | string;
   readonly mode?: 'isolated' | 'shared';
+  /** Capability profile and grants of a Wasm module (wasm-actors/capabilities.ts). */
+  readonly profile?: Profile;
+  readonly grants?: Grants;
   readonly options?: SpawnOptions;
 }
 
@@ -87,6 +91,17 @@ export type Control =
   | { readonly t: 'answer'; readonly id: number; readonly value: unknown }
   | { readonly t: 'shardLost'; readonly slot: number; readonly culprit: Pid; readonly reason: ExitReason }
   | { readonly t: 'load'; readonly module: string }
+  // A guest's `run_job`, sent by its shard to the main thread (which owns the job pool).
+  | {
+      readonly t: 'job';
+      readonly name: string;
+      readonly args: Uint8Array;
+      readonly replyTo: Pid;
+      readonly id: number;
+      readonly timeoutMs: number;
+    }
+  // The job names guests may start (every shard keeps the set to answer `run_job` at once).
+  | { readonly t: 'jobNames'; readonly names: readonly string[] }
   | { readonly t: 'close' };
 
 export type Decoded =

@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../runtime/logger.js';
 import type { SpawnOptions } from '../runtime/types.js';
+import type { Grants, Profile } from '../wasm-actors/capabilities.js';
 import type { IdleWait } from './doorbell.js';
 import { SchedulerOptionError } from './errors.js';
 import type { Placement } from './placement.js';
@@ -74,6 +75,10 @@ export interface WasmActorModule {
   readonly wasm: string | URL;
   readonly args?: Uint8Array | string;
   readonly mode?: 'isolated' | 'shared';
+  /** Capability profile (default `sandboxed`); see wasm-actors/capabilities.ts. */
+  readonly profile?: Profile;
+  /** Grants on top of the profile, e.g. `{ jobs: true }` to let the guest call `run_job`. */
+  readonly grants?: Grants;
 }
 
 /** An integer option in `min..max`, else a {@link SchedulerOptionError} naming it. */

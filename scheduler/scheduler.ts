@@ -24,9 +24,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ClosedError, deserializeError, InvalidArgumentError } from '../runtime/errors.js';
+import { ClosedError, deserializeError, InvalidArgumentError, serializeError } from '../runtime/errors.js';
 import { consoleLogger, type Logger, silentLogger } from '../runtime/logger.js';
-import { isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
+import { describe, isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
 import { Runtime } from '../runtime/runtime.js';
 import { startSupervisor } from '../runtime/supervisor.js';
 import type {
@@ -40,6 +40,7 @@ import type {
   SupervisorSpec,
   TimerRef,
 } from '../runtime/types.js';
+import { encodeJobError, encodeJobOk, jobValueBytes } from '../wasm-actors/job-result.js';
 import { SchedulerOptionError, ShardLostError, SpawnError } from './errors.js';
 import { JobPool, type JobRequest } from './jobs.js';
 import { createMeshBuffers, Mesh, type MeshBuffers, type MeshOptions, renewPeerRings } from './mesh.js';
@@ -115,6 +116,8 @@ export class Scheduler implements LocalNode {
   /** Pids this scheduler spawned on shards and has not seen end (exact `isAlive`). */
   readonly #live = new Set<Pid>();
   #jobs: JobPool | undefined;
+  /** Jobs guests may start by name (`registerJob`). */
+  readonly #jobNames = new Map<string, { module: string | URL; name?: string }>();
   #nextSlot: number;
   #syncSeq = 0;
   #closed = false;
@@ -198,6 +201,7 @@ export class Scheduler implements LocalNode {
     });
     this.#node = node;
     node.onNodeDown = (pid) => this.#live.delete(pid);
+    node.onJob = (c) => this.#guestJob(c);
     const started: Promise<void>[] = [];
     for (let t = 0; t < this.shards; t++) started.push(this.#startWorker(t, t));
     this.ready = Promise.all(started).then(() => {});
@@ -227,6 +231,7 @@ export class Scheduler implements LocalNode {
       turnsPerTick: this.#turnsPerTick,
       reductions: checkInt(this.#options.reductions ?? 64, 'options.reductions', 1),
       quiet: this.#logger === silentLogger,
+      jobNames: [...this.#jobNames.keys()],
       ...(this.#options.mailboxCapacity === undefined
         ? {}
         : { mailboxCapacity: this.#options.mailboxCapacity }),
@@ -409,6 +414,8 @@ export class Scheduler implements LocalNode {
           kind: 'wasm',
           ...(wasm.args === undefined ? {} : { args: wasm.args }),
           ...(wasm.mode === undefined ? {} : { mode: wasm.mode }),
+          ...(wasm.profile === undefined ? {} : { profile: wasm.profile }),
+          ...(wasm.grants === undefined ? {} : { grants: wasm.grants }),
         }
       : { module };
     return { thread, spec: Object.keys(rest).length === 0 ? base : { ...base, options: rest } };
@@ -566,6 +573,69 @@ export class Scheduler implements LocalNode {
     if (this.#closed) return Promise.reject(new ClosedError('run: the scheduler is closed'));
     this.#jobs ??= new JobPool(this.#options.jobThreads ?? Math.max(1, Math.floor(this.shards / 2)));
     return this.#jobs.run<R>(task, (pid, msg) => this.send(pid, msg));
+  }
+
+  /**
+   * Let Wasm guests start a job by name: a guest with the `jobs` capability (spawn it with
+   * `grants: { jobs: true }` or `profile: 'trusted'`) calls `run_job(name, args, timeoutMs)` and
+   * later receives the outcome as a job-result message (docs/abi.md, "Jobs"). The job function
+   * gets the guest's argument bytes (a Uint8Array) and returns a Uint8Array, a string or nothing.
+   * Registering a name again replaces it.
+   *
+   * @example
+   * scheduler.registerJob('sum', { module: new URL('./jobs/sum.js', import.meta.url), name: 'sumBytes' });
+   * scheduler.spawn({ wasm: 'jobber.wasm', grants: { jobs: true } });
+   */
+  registerJob(name: string, task: { readonly module: string | URL; readonly name?: string }): void {
+    if (this.#closed) throw new ClosedError('registerJob: the scheduler is closed');
+    if (typeof name !== 'string' || name.length === 0 || new TextEncoder().encode(name).length > 255) {
+      throw new InvalidArgumentError(
+        `registerJob: name must be a string of 1..255 UTF-8 bytes, got ${describe(name)}`,
+      );
+    }
+    if (task === null || typeof task !== 'object') {
+      throw new InvalidArgumentError(`registerJob: task must be { module, name? }, got ${describe(task)}`);
+    }
+    const module = resolveModule(task.module, 'registerJob: task.module');
+    this.#jobNames.set(name, task.name === undefined ? { module } : { module, name: task.name });
+    // Every shard answers `run_job` from its own copy of the names, so it needs no round-trip.
+    const names = [...this.#jobNames.keys()];
+    for (let t = 0; t < this.shards; t++) this.#node.dispatch(t, { t: 'jobNames', names });
+  }
+
+  /** A guest's job request from its shard: run it on the pool, answer with a job-result message. */
+  #guestJob(c: { name: string; args: Uint8Array; replyTo: Pid; id: number; timeoutMs: number }): void {
+    const reply = (bytes: Uint8Array) => {
+      if (!this.#closed) this.send(c.replyTo, bytes);
+    };
+    const spec = this.#jobNames.get(c.name);
+    if (spec === undefined) {
+      reply(encodeJobError(c.id, 'WACTOR_ERR_SCHEDULER_JOB_UNKNOWN', `run_job: no job named '${c.name}'`));
+      return;
+    }
+    this.run({
+      module: spec.module,
+      ...(spec.name === undefined ? {} : { name: spec.name }),
+      input: c.args,
+      ...(c.timeoutMs > 0 ? { timeout: c.timeoutMs } : {}),
+    }).then(
+      (value) => {
+        const bytes = jobValueBytes(value);
+        reply(
+          bytes === undefined
+            ? encodeJobError(
+                c.id,
+                'WACTOR_ERR_SCHEDULER_JOB_RESULT',
+                `run_job: job '${c.name}' returned ${describe(value)}; a guest's job must return a Uint8Array, a string or nothing`,
+              )
+            : encodeJobOk(c.id, bytes),
+        );
+      },
+      (err: unknown) => {
+        const e = serializeError(err);
+        reply(encodeJobError(c.id, e.code, e.message));
+      },
+    );
   }
 
   // ---- lifetime -------------------------------------------------------------------------------

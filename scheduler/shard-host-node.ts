@@ -22,6 +22,7 @@ import type {
   SupervisorSpec,
   TimerRef,
 } from '../runtime/types.js';
+import type { GuestJobRequest, JobStart } from '../wasm-actors/job-result.js';
 import type { ShardNode } from './shard-node.js';
 
 export class ShardHostNode implements LocalNode {
@@ -106,5 +107,16 @@ export class ShardHostNode implements LocalNode {
   }
   shutdown(): Promise<number> {
     return this.#node.rt.shutdown();
+  }
+  /**
+   * A guest's `run_job`: answered at once from this shard's copy of the registered job names,
+   * then forwarded to the main thread, whose pool runs it and sends the result to `replyTo`.
+   */
+  runJob(request: GuestJobRequest): JobStart {
+    if (!this.#node.jobNames.has(request.name)) return 'unknown';
+    const { name, args, replyTo, id, timeoutMs } = request;
+    return this.#node.dispatch(this.#node.mainThread(), { t: 'job', name, args, replyTo, id, timeoutMs })
+      ? 'started'
+      : 'closed';
   }
 }

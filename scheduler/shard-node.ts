@@ -22,7 +22,7 @@
  * node.send(pidOnShard3, new Uint8Array([1])); // an enqueue into the ring to shard 3
  */
 import { deserializeError, serializeError } from '../runtime/errors.js';
-import { shardOf } from '../runtime/pid.js';
+import { MAX_SHARDS, shardOf } from '../runtime/pid.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Behaviour, ExitReason, MonitorRef, Pid, SpawnOptions, TimerRef } from '../runtime/types.js';
 import type { Mesh } from './mesh.js';
@@ -87,6 +87,10 @@ export class ShardNode {
   /** Hooks for control messages this class does not handle itself. */
   onSpawn: ((c: Extract<Control, { t: 'spawn' }>) => void) | undefined;
   onLoad: ((module: string) => void) | undefined;
+  /** A guest's job request (handled on the main thread, which owns the job pool). */
+  onJob: ((c: Extract<Control, { t: 'job' }>) => void) | undefined;
+  /** Job names guests may start (kept current by `jobNames` control messages). */
+  jobNames: ReadonlySet<string> = new Set();
   onClose: (() => void) | undefined;
   /** A `down` for a monitor held by the node itself ({@link NODE_WATCHER}). */
   onNodeDown: ((target: Pid, reason: ExitReason) => void) | undefined;
@@ -119,6 +123,11 @@ export class ShardNode {
   /** The thread hosting `pid`'s shard, or -1 when that shard is gone. */
   threadOf(pid: Pid): number {
     return Atomics.load(this.#routes, shardOf(pid)) - 1;
+  }
+
+  /** The main thread's index (it owns the job pool), or -1 when unknown. */
+  mainThread(): number {
+    return Atomics.load(this.#routes, MAX_SHARDS - 1) - 1;
   }
 
   /** Send a control message to `thread` (handled synchronously when it is this thread). */
@@ -568,6 +577,12 @@ export class ShardNode {
         return;
       case 'load':
         this.onLoad?.(c.module);
+        return;
+      case 'job':
+        this.onJob?.(c);
+        return;
+      case 'jobNames':
+        this.jobNames = new Set(c.names);
         return;
       case 'shardLost':
         this.shardLost(c.slot, c.culprit, c.reason);

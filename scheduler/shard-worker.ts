@@ -48,6 +48,7 @@ node = new ShardNode({
   marks,
 });
 const shard = node;
+shard.jobNames = new Set(data.jobNames);
 
 const modules = new Map<string, Promise<Behaviour>>();
 function load(module: string): Promise<Behaviour> {
@@ -64,16 +65,29 @@ type WasmHostType = import('../wasm-actors/host.js').WasmHost;
 let wasmHost: Promise<WasmHostType> | undefined;
 const wasmModules = new Map<string, Promise<string>>();
 
-/** Load a `.wasm` module into this shard's Wasm host (created on first use); resolves its name. */
-function loadWasm(url: string, mode: 'isolated' | 'shared' | undefined): Promise<string> {
-  const name = `${url}#${mode ?? 'isolated'}`;
+type WasmSpec = Pick<Extract<Control, { t: 'spawn' }>['spec'], 'mode' | 'profile' | 'grants'>;
+
+/**
+ * Load a `.wasm` module into this shard's Wasm host (created on first use); resolves its name.
+ * One module per url, mode and capabilities: the same file spawned with other grants is another
+ * module of the host.
+ */
+function loadWasm(url: string, spec: WasmSpec): Promise<string> {
+  const { mode, profile, grants } = spec;
+  const caps =
+    profile === undefined && grants === undefined ? '' : `#${profile ?? ''}${JSON.stringify(grants ?? {})}`;
+  const name = `${url}#${mode ?? 'isolated'}${caps}`;
   let p = wasmModules.get(name);
   if (p === undefined) {
     wasmHost ??= import('../wasm-actors/host.js').then(
       ({ WasmHost }) => new WasmHost(new ShardHostNode(shard), data.quiet ? { logger: silentLogger } : {}),
     );
     p = wasmHost.then(async (host) => {
-      await host.load(name, new URL(url), mode === undefined ? {} : { mode });
+      await host.load(name, new URL(url), {
+        ...(mode === undefined ? {} : { mode }),
+        ...(profile === undefined ? {} : { profile }),
+        ...(grants === undefined ? {} : { grants }),
+      });
       return name;
     });
     wasmModules.set(name, p);
@@ -84,7 +98,7 @@ function loadWasm(url: string, mode: 'isolated' | 'shared' | undefined): Promise
 
 function spawnSpec(spec: Extract<Control, { t: 'spawn' }>['spec']): Promise<Pid> {
   if (spec.kind === 'wasm') {
-    return loadWasm(spec.module, spec.mode).then(async (name) =>
+    return loadWasm(spec.module, spec).then(async (name) =>
       (await (wasmHost as Promise<WasmHostType>)).spawn(name, spec.args, spec.options),
     );
   }
@@ -92,7 +106,7 @@ function spawnSpec(spec: Extract<Control, { t: 'spawn' }>['spec']): Promise<Pid>
 }
 
 shard.onLoad = (module) => {
-  if (module.endsWith('.wasm')) loadWasm(module, undefined).catch(() => {});
+  if (module.endsWith('.wasm')) loadWasm(module, {}).catch(() => {});
   else load(module).catch(() => {});
 };
 

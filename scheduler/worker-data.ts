@@ -16,4 +16,6 @@ export interface ShardWorkerData {
   readonly turnsPerTick: number;
   readonly reductions: number;
   readonly quiet: boolean;
+  /** Job names guests may start at this worker's start (later changes arrive as `jobNames`). */
+  readonly jobNames: readonly string[];
 }

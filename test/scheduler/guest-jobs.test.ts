@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../runtime/logger.js';
+import { Scheduler } from '../../scheduler/scheduler.js';
+import { exampleGuestPath } from '../../wasm-actors/examples.js';
+import { wasmRequest } from '../../wasm-actors/messages.js';
+import { eventually } from '../helpers/eventually.js';
+import { ensureGuests } from '../wasm-actors/guests.js';
+import { collector } from './helpers.js';
+
+// Job functions guests start by name: they get the guest's bytes and return bytes or a string.
+const JOBS = `
+export function upper(bytes) { return new TextDecoder().decode(bytes).toUpperCase(); }
+export function fail() { throw new Error('job exploded'); }
+export function spin() { const until = Date.now() + 60000; while (Date.now() < until) {} return 'late'; }
+export function number() { return 42; }
+`;
+let dir: string;
+let jobs: URL;
+let s: Scheduler | undefined;
+
+beforeAll(() => {
+  ensureGuests();
+  dir = mkdtempSync(join(tmpdir(), 'wactor-guest-jobs-'));
+  writeFileSync(join(dir, 'jobs.mjs'), JOBS);
+  jobs = pathToFileURL(join(dir, 'jobs.mjs'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  await s?.destroy();
+  s = undefined;
+});
+
+const text = (m: unknown) => (m instanceof Uint8Array ? new TextDecoder().decode(m) : String(m));
+
+/** A scheduler with the jobs registered, a jobber guest (granted or not) and a JS collector. */
+function setup(grants?: { jobs: boolean }) {
+  const sched = new Scheduler({ shards: 2, logger: silentLogger });
+  s = sched;
+  for (const name of ['upper', 'fail', 'spin', 'number']) sched.registerJob(name, { module: jobs, name });
+  const jobber = sched.spawn(
+    { wasm: exampleGuestPath('jobber'), ...(grants === undefined ? {} : { grants }) },
+    { placement: { shard: 1 } },
+  );
+  const c = collector(sched);
+  const ask = (line: string) => sched.send(jobber, wasmRequest(c.pid, line));
+  const texts = () => c.inbox.map(text);
+  return { sched, ask, texts };
+}
+
+describe('guest jobs on a Scheduler (run_job)', () => {
+  it('a granted guest starts a job on the pool and relays its result to a JS actor', async () => {
+    const { ask, texts } = setup({ jobs: true });
+    ask('run upper 0 hello');
+    await eventually(() => expect(texts()).toHaveLength(1));
+    expect(texts()[0]).toMatch(/^ok \d+ HELLO$/);
+  });
+
+  it('without the grant the guest gets DENIED (-1) and no job starts', async () => {
+    const { ask, texts } = setup();
+    ask('run upper 0 hello');
+    await eventually(() => expect(texts()).toEqual(['code=-1']));
+  });
+
+  it('a job that throws arrives as an error result with the job error code', async () => {
+    const { ask, texts } = setup({ jobs: true });
+    ask('run fail 0 x');
+    await eventually(() => expect(texts()).toHaveLength(1));
+    expect(texts()[0]).toMatch(/^error \d+ WACTOR_ERR_SCHEDULER_JOB run: the job failed: job exploded$/);
+  });
+
+  it('a job past its timeout arrives as a timeout error result', async () => {
+    const { ask, texts } = setup({ jobs: true });
+    ask('run spin 200 x');
+    await eventually(() => expect(texts()).toHaveLength(1));
+    expect(texts()[0]).toMatch(/^error \d+ WACTOR_ERR_SCHEDULER_JOB_TIMEOUT /);
+  });
+
+  it('a job that returns something other than bytes or text arrives as a result error', async () => {
+    const { ask, texts } = setup({ jobs: true });
+    ask('run number 0 x');
+    await eventually(() => expect(texts()).toHaveLength(1));
+    expect(texts()[0]).toMatch(/^error \d+ WACTOR_ERR_SCHEDULER_JOB_RESULT /);
+  });
+
+  it('an unknown job name is NO_MODULE (-7) at once; a name registered later works', async () => {
+    const { sched, ask, texts } = setup({ jobs: true });
+    ask('run later 0 x');
+    await eventually(() => expect(texts()).toEqual(['code=-7']));
+    sched.registerJob('later', { module: jobs, name: 'upper' });
+    ask('run later 0 late');
+    await eventually(() => expect(texts()).toHaveLength(2));
+    expect(texts()[1]).toMatch(/^ok \d+ LATE$/);
+  });
+
+  it('registerJob rejects a bad name with a clear error', () => {
+    const sched = new Scheduler({ shards: 1, logger: silentLogger });
+    s = sched;
+    expect(() => sched.registerJob('', { module: jobs })).toThrow(/registerJob: name must be a string/);
+  });
+});
