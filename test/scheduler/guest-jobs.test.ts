@@ -37,12 +37,16 @@ afterEach(async () => {
 const text = (m: unknown) => (m instanceof Uint8Array ? new TextDecoder().decode(m) : String(m));
 
 /** A scheduler with the jobs registered, a jobber guest (granted or not) and a JS collector. */
-function setup(grants?: { jobs: boolean }) {
+function setup(grants?: { jobs: boolean }, profile?: 'trusted') {
   const sched = new Scheduler({ shards: 2, logger: silentLogger });
   s = sched;
   for (const name of ['upper', 'fail', 'spin', 'number']) sched.registerJob(name, { module: jobs, name });
   const jobber = sched.spawn(
-    { wasm: exampleGuestPath('jobber'), ...(grants === undefined ? {} : { grants }) },
+    {
+      wasm: exampleGuestPath('jobber'),
+      ...(grants === undefined ? {} : { grants }),
+      ...(profile === undefined ? {} : { profile }),
+    },
     { placement: { shard: 1 } },
   );
   const c = collector(sched);
@@ -57,6 +61,13 @@ describe('guest jobs on a Scheduler (run_job)', () => {
     ask('run upper 0 hello');
     await eventually(() => expect(texts()).toHaveLength(1));
     expect(texts()[0]).toMatch(/^ok \d+ HELLO$/);
+  });
+
+  it('the trusted profile includes jobs', async () => {
+    const { ask, texts } = setup(undefined, 'trusted');
+    ask('run upper 0 trusted');
+    await eventually(() => expect(texts()).toHaveLength(1));
+    expect(texts()[0]).toMatch(/^ok \d+ TRUSTED$/);
   });
 
   it('without the grant the guest gets DENIED (-1) and no job starts', async () => {
@@ -94,6 +105,28 @@ describe('guest jobs on a Scheduler (run_job)', () => {
     ask('run later 0 late');
     await eventually(() => expect(texts()).toHaveLength(2));
     expect(texts()[1]).toMatch(/^ok \d+ LATE$/);
+  });
+
+  it('a shard replaced by the watchdog still knows the registered job names', async () => {
+    const sched = new Scheduler({ shards: 2, maxHandlerMs: 300, logger: silentLogger });
+    s = sched;
+    sched.registerJob('upper', { module: jobs, name: 'upper' });
+    const c = collector(sched);
+    const spinner = sched.spawn({ wasm: exampleGuestPath('spinner') }, { placement: { shard: 1 } });
+    const ref = sched.monitor(c.pid, spinner);
+    const before = sched.slots()[1];
+    sched.send(spinner, wasmRequest(c.pid, 'spin'));
+    await eventually(() =>
+      expect(c.inbox).toContainEqual({ type: 'down', ref, pid: spinner, reason: 'timeout' }),
+    );
+    await eventually(() => expect(sched.slots()[1]).not.toBe(before));
+    const jobber = sched.spawn(
+      { wasm: exampleGuestPath('jobber'), grants: { jobs: true } },
+      { placement: { shard: 1 } },
+    );
+    sched.send(jobber, wasmRequest(c.pid, 'run upper 0 again'));
+    await eventually(() => expect(c.inbox.map(text).filter((t) => t.startsWith('ok '))).toHaveLength(1));
+    expect(c.inbox.map(text)).toContainEqual(expect.stringMatching(/^ok \d+ AGAIN$/));
   });
 
   it('registerJob rejects a bad name with a clear error', () => {
