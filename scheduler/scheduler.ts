@@ -40,7 +40,13 @@ import type {
   SupervisorSpec,
   TimerRef,
 } from '../runtime/types.js';
-import { encodeJobError, encodeJobOk, jobValueBytes } from '../wasm-actors/job-result.js';
+import {
+  encodeJobError,
+  encodeJobOk,
+  type GuestJobRequest,
+  type JobStart,
+  jobValueBytes,
+} from '../wasm-actors/job-result.js';
 import { SchedulerOptionError, ShardLostError, SpawnError } from './errors.js';
 import { JobPool, type JobRequest } from './jobs.js';
 import { createMeshBuffers, Mesh, type MeshBuffers, type MeshOptions, renewPeerRings } from './mesh.js';
@@ -601,6 +607,20 @@ export class Scheduler implements LocalNode {
     // Every shard answers `run_job` from its own copy of the names, so it needs no round-trip.
     const names = [...this.#jobNames.keys()];
     for (let t = 0; t < this.shards; t++) this.#node.dispatch(t, { t: 'jobNames', names });
+  }
+
+  /**
+   * The `HostNode.runJob` hook, for a WasmHost running on the main thread over this scheduler
+   * (shards' hosts use their ShardHostNode, which forwards here over the ring).
+   *
+   * @example
+   * const host = new WasmHost(scheduler); // guests granted `jobs` can now call run_job
+   */
+  runJob(request: GuestJobRequest): JobStart {
+    if (this.#closed) return 'closed';
+    if (!this.#jobNames.has(request.name)) return 'unknown';
+    this.#guestJob(request);
+    return 'started';
   }
 
   /** A guest's job request from its shard: run it on the pool, answer with a job-result message. */

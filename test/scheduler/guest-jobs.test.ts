@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../runtime/logger.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { exampleGuestPath } from '../../wasm-actors/examples.js';
+import { WasmHost } from '../../wasm-actors/host.js';
 import { wasmRequest } from '../../wasm-actors/messages.js';
 import { eventually } from '../helpers/eventually.js';
 import { ensureGuests } from '../wasm-actors/guests.js';
@@ -127,6 +128,23 @@ describe('guest jobs on a Scheduler (run_job)', () => {
     sched.send(jobber, wasmRequest(c.pid, 'run upper 0 again'));
     await eventually(() => expect(c.inbox.map(text).filter((t) => t.startsWith('ok '))).toHaveLength(1));
     expect(c.inbox.map(text)).toContainEqual(expect.stringMatching(/^ok \d+ AGAIN$/));
+  });
+
+  it('a WasmHost on the main thread over a Scheduler runs guest jobs too', async () => {
+    const sched = new Scheduler({ shards: 1, logger: silentLogger });
+    s = sched;
+    sched.registerJob('upper', { module: jobs, name: 'upper' });
+    const host = new WasmHost(sched, { logger: silentLogger });
+    try {
+      await host.load('jobber', exampleGuestPath('jobber'), { grants: { jobs: true } });
+      const guest = host.spawn('jobber');
+      const c = collector(sched);
+      sched.send(guest, wasmRequest(c.pid, 'run upper 0 main'));
+      await eventually(() => expect(c.inbox).toHaveLength(1));
+      expect(text(c.inbox[0])).toMatch(/^ok \d+ MAIN$/);
+    } finally {
+      await host.close();
+    }
   });
 
   it('registerJob rejects a bad name with a clear error', () => {
