@@ -172,7 +172,7 @@ export class Proc implements Context {
     const last = this.lastTarget;
     if (last !== undefined && last.self === pid && last.alive) return this.rt._sendTo(last, msg);
     const target = this.rt._lookup(pid);
-    if (target === undefined) return this.rt.send(pid, msg);
+    if (target === undefined) return this.rt.send(pid, msg); // validates pid; false for a dead one
     this.lastTarget = target;
     return this.rt._sendTo(target, msg);
   }

@@ -1,5 +1,5 @@
 import { type Clock, SystemClock } from './clock.js';
-import { ClosedError, InvalidArgumentError, ReceiveTimeoutError } from './errors.js';
+import { ClosedError, InvalidArgumentError, ProcessStateError, ReceiveTimeoutError } from './errors.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { assertPid, describe, formatPid, MAX_SERIAL, MAX_SHARDS, makePid } from './pid.js';
 import { HANDLER, Proc, RECEIVE_LOOP, type Waiter } from './process.js';
@@ -242,7 +242,7 @@ export class Runtime implements LocalNode {
       if (typeof name !== 'string') checkName(name, 'sendNamed: name');
       return false;
     }
-    return this.send(p.self, msg);
+    return this._sendTo(p, msg);
   }
 
   /** Deliver a system notice that bypasses the mailbox bound (see {@link LocalNode.notify}). */
@@ -331,7 +331,7 @@ export class Runtime implements LocalNode {
     // A dead process never receives again: its body stays suspended and is garbage-collected.
     if (!p.alive) return new Promise(() => {});
     if (p.waiter !== undefined) {
-      throw new InvalidArgumentError(`receive: pid ${p.self} already has a receive pending`);
+      throw new ProcessStateError(`receive: process ${formatPid(p.self)} already has a receive pending`);
     }
     if (p.depth > 0) {
       const index = match === undefined ? 0 : p.find(match);

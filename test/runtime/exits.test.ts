@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import {
   type DownMessage,
   type ExitMessage,
+  ProcessStateError,
   ReceiveTimeoutError,
   type Runtime,
 } from '../../runtime/index.js';
@@ -359,5 +360,41 @@ describe('terminate and listeners', () => {
     const c = idle(rt);
     rt.kill(c);
     expect(rt.list()).toEqual([]);
+  });
+});
+
+describe('receive misuse', () => {
+  test('a second receive while one is pending is a process-state error naming the process', async () => {
+    rt = quietRuntime();
+    let error: unknown;
+    const pid = rt.spawn(async (ctx) => {
+      const first = ctx.receive();
+      try {
+        void ctx.receive();
+      } catch (err) {
+        error = err;
+      }
+      await first;
+    });
+    await eventually(() => expect(error).toBeDefined());
+    expect(error).toBeInstanceOf(ProcessStateError);
+    expect((error as Error).message).toMatch(/process <0\.\d+> already has a receive pending/);
+    rt.send(pid, 'done');
+    await eventually(() => expect(rt.isAlive(pid)).toBe(false));
+  });
+
+  test('sendNamed honours the bounded mailbox and counts the refusal', async () => {
+    rt = quietRuntime();
+    const pid = rt.spawn(
+      async (ctx) => {
+        await ctx.receive({ match: () => false });
+      },
+      { mailboxCapacity: 1 },
+    );
+    rt.register('small', pid);
+    await flush();
+    expect(rt.sendNamed('small', 1)).toBe(true);
+    expect(rt.sendNamed('small', 2)).toBe(false);
+    expect(rt.info(pid)?.messagesRefused).toBe(1);
   });
 });
