@@ -121,38 +121,103 @@ export const RpcMethod = {
 
 const MAX_NAME = 1024;
 
-function fail(type: number, what: string): never {
-  throw new MalformedFrameError(`frame type ${type}: ${what}`);
+/**
+ * How one frame element is checked: a scalar kind, or a list whose items are fixed-size arrays
+ * (each item checked field by field). `any` is carried through unchecked (RPC args and results).
+ */
+type Check = 'str' | 'int' | 'bytes' | 'bool' | 'any' | ListCheck;
+interface ListCheck {
+  /** What one item is called in errors ("each peer must be …"). */
+  readonly each: string;
+  readonly shape: string;
+  readonly fields: readonly Field[];
+}
+type Field = readonly [what: string, check: Check];
+
+const PEERS: ListCheck = {
+  each: 'peer',
+  shape: '[name, host, port]',
+  fields: [
+    ['peer name', 'str'],
+    ['peer host', 'str'],
+    ['peer port', 'int'],
+  ],
+};
+const ENTRIES: ListCheck = {
+  each: 'entry',
+  shape: '[name, pid]',
+  fields: [
+    ['entry name', 'str'],
+    ['entry pid', 'int'],
+  ],
+};
+const LISTS: Record<string, ListCheck> = { peers: PEERS, entries: ENTRIES };
+
+/**
+ * The elements after the type number, per frame type, as `what:check` (the frame's arity is the
+ * field count + 1). They mirror the frame types declared above: a new frame is one line here.
+ */
+const SCHEMAS = new Map<unknown, readonly Field[]>(
+  Object.entries({
+    [FrameType.Hello]: 'version:int name:str incarnation:int host:str port:int peers:peers',
+    [FrameType.Welcome]: 'name:str incarnation:int host:str port:int peers:peers',
+    [FrameType.Reject]: 'reason:str name:str',
+    [FrameType.Heartbeat]: 'seq:int',
+    [FrameType.Request]: 'id:int method:str args:any',
+    [FrameType.Reply]: 'id:int ok:bool value:any',
+    [FrameType.RegAdd]: 'name:str pid:int',
+    [FrameType.RegDel]: 'name:str pid:int',
+    [FrameType.RegSync]: 'entries:entries',
+    [FrameType.PeerUp]: 'name:str host:str port:int',
+    [FrameType.Monitor]: 'ref:int pid:int',
+    [FrameType.Demonitor]: 'ref:int',
+    [FrameType.Down]: 'ref:int pid:int reason:str',
+    [FrameType.Bye]: 'reason:str',
+    [FrameType.SendName]: 'name:str payload:bytes',
+    [FrameType.SendPid]: 'pid:int payload:bytes',
+  } satisfies Record<FrameTypeNumber, string>).map(([type, spec]) => [
+    Number(type),
+    spec.split(' ').map((field): Field => {
+      const [what, check] = field.split(':') as [string, string];
+      return [what, LISTS[check] ?? (check as Check)];
+    }),
+  ]),
+);
+
+function fail(type: unknown, what: string): never {
+  throw new MalformedFrameError(`frame type ${String(type)}: ${what}`);
 }
 
-function str(f: unknown[], i: number, type: number, what: string): void {
-  const v = f[i];
-  if (typeof v !== 'string' || v.length > MAX_NAME)
-    fail(type, `${what} must be a string of at most ${MAX_NAME} chars`);
-}
-
-function int(f: unknown[], i: number, type: number, what: string): void {
-  const v = f[i];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
-    fail(type, `${what} must be a non-negative integer`);
-}
-
-function bytes(f: unknown[], i: number, type: number, what: string): void {
-  if (!(f[i] instanceof Uint8Array)) fail(type, `${what} must be binary`);
-}
-
-function arity(f: unknown[], n: number, type: number): void {
-  if (f.length !== n) fail(type, `expected ${n} elements, got ${f.length}`);
-}
-
-function peers(f: unknown[], i: number, type: number): void {
-  const list = f[i];
-  if (!Array.isArray(list)) fail(type, 'peers must be an array');
-  for (const p of list) {
-    if (!Array.isArray(p) || p.length !== 3) fail(type, 'each peer must be [name, host, port]');
-    str(p, 0, type, 'peer name');
-    str(p, 1, type, 'peer host');
-    int(p, 2, type, 'peer port');
+/** Check `fields` against `values[offset..]`; `type` only labels the error. */
+function checkFields(values: unknown[], offset: number, fields: readonly Field[], type: unknown): void {
+  for (let i = 0; i < fields.length; i++) {
+    const [what, check] = fields[i]!;
+    const v = values[offset + i];
+    switch (check) {
+      case 'any':
+        break;
+      case 'str':
+        if (typeof v !== 'string' || v.length > MAX_NAME)
+          fail(type, `${what} must be a string of at most ${MAX_NAME} chars`);
+        break;
+      case 'int':
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+          fail(type, `${what} must be a non-negative integer`);
+        break;
+      case 'bytes':
+        if (!(v instanceof Uint8Array)) fail(type, `${what} must be binary`);
+        break;
+      case 'bool':
+        if (typeof v !== 'boolean') fail(type, `${what} must be a boolean`);
+        break;
+      default:
+        if (!Array.isArray(v)) fail(type, `${what} must be an array`);
+        for (const item of v) {
+          if (!Array.isArray(item) || item.length !== check.fields.length)
+            fail(type, `each ${check.each} must be ${check.shape}`);
+          checkFields(item, 0, check.fields, type);
+        }
+    }
   }
 }
 
@@ -166,97 +231,11 @@ export function validateFrame(value: unknown): Frame {
   }
   const f = value as unknown[];
   const t = f[0];
-  switch (t) {
-    case FrameType.Hello:
-      arity(f, 7, t);
-      int(f, 1, t, 'version');
-      str(f, 2, t, 'name');
-      int(f, 3, t, 'incarnation');
-      str(f, 4, t, 'host');
-      int(f, 5, t, 'port');
-      peers(f, 6, t);
-      break;
-    case FrameType.Welcome:
-      arity(f, 6, t);
-      str(f, 1, t, 'name');
-      int(f, 2, t, 'incarnation');
-      str(f, 3, t, 'host');
-      int(f, 4, t, 'port');
-      peers(f, 5, t);
-      break;
-    case FrameType.Reject:
-      arity(f, 3, t);
-      str(f, 1, t, 'reason');
-      str(f, 2, t, 'name');
-      break;
-    case FrameType.Bye:
-      arity(f, 2, t);
-      str(f, 1, t, 'reason');
-      break;
-    case FrameType.Heartbeat:
-      arity(f, 2, t);
-      int(f, 1, t, 'seq');
-      break;
-    case FrameType.Request:
-      arity(f, 4, t);
-      int(f, 1, t, 'id');
-      str(f, 2, t, 'method');
-      break;
-    case FrameType.Reply:
-      arity(f, 4, t);
-      int(f, 1, t, 'id');
-      if (typeof f[2] !== 'boolean') fail(t, 'ok must be a boolean');
-      break;
-    case FrameType.RegAdd:
-    case FrameType.RegDel:
-      arity(f, 3, t);
-      str(f, 1, t, 'name');
-      int(f, 2, t, 'pid');
-      break;
-    case FrameType.RegSync: {
-      arity(f, 2, t);
-      const entries = f[1];
-      if (!Array.isArray(entries)) fail(t, 'entries must be an array');
-      for (const e of entries) {
-        if (!Array.isArray(e) || e.length !== 2) fail(t, 'each entry must be [name, pid]');
-        str(e, 0, t, 'entry name');
-        int(e, 1, t, 'entry pid');
-      }
-      break;
-    }
-    case FrameType.PeerUp:
-      arity(f, 4, t);
-      str(f, 1, t, 'name');
-      str(f, 2, t, 'host');
-      int(f, 3, t, 'port');
-      break;
-    case FrameType.Monitor:
-      arity(f, 3, t);
-      int(f, 1, t, 'ref');
-      int(f, 2, t, 'pid');
-      break;
-    case FrameType.Demonitor:
-      arity(f, 2, t);
-      int(f, 1, t, 'ref');
-      break;
-    case FrameType.Down:
-      arity(f, 4, t);
-      int(f, 1, t, 'ref');
-      int(f, 2, t, 'pid');
-      str(f, 3, t, 'reason');
-      break;
-    case FrameType.SendName:
-      arity(f, 3, t);
-      str(f, 1, t, 'name');
-      bytes(f, 2, t, 'payload');
-      break;
-    case FrameType.SendPid:
-      arity(f, 3, t);
-      int(f, 1, t, 'pid');
-      bytes(f, 2, t, 'payload');
-      break;
-    default:
-      throw new UnknownFrameError(typeof t === 'number' || typeof t === 'string' ? t : typeof t);
+  const fields = SCHEMAS.get(t);
+  if (fields === undefined) {
+    throw new UnknownFrameError(typeof t === 'number' || typeof t === 'string' ? t : typeof t);
   }
+  if (f.length !== fields.length + 1) fail(t, `expected ${fields.length + 1} elements, got ${f.length}`);
+  checkFields(f, 1, fields, t);
   return f as Frame;
 }

@@ -123,4 +123,46 @@ describe('frame codec', () => {
     expect(() => validateFrame([FrameType.Heartbeat])).toThrow(/expected 2 elements/);
     expect(() => validateFrame({ 0: 4 })).toThrow(/non-empty msgpack array/);
   });
+
+  it('checks nested peer lists, registry entries and reply flags field by field', () => {
+    const hello = (peers: unknown): unknown[] => [FrameType.Hello, 1, 'a', 7, 'h', 4100, peers];
+    expect(validateFrame(hello([['b', 'h', 4101]]))).toEqual(hello([['b', 'h', 4101]]));
+    expect(() => validateFrame(hello('x'))).toThrow(/frame type 1: peers must be an array/);
+    expect(() => validateFrame(hello([['b', 'h']]))).toThrow(/each peer must be \[name, host, port\]/);
+    expect(() => validateFrame(hello([['b', 'h', -1]]))).toThrow(/peer port must be a non-negative integer/);
+    expect(() => validateFrame([FrameType.RegSync, [['n', 1], ['m']]])).toThrow(
+      /frame type 9: each entry must be \[name, pid\]/,
+    );
+    expect(() => validateFrame([FrameType.RegSync, [[5, 1]]])).toThrow(/entry name must be a string/);
+    expect(() => validateFrame([FrameType.Reply, 1, 'yes', null])).toThrow(/ok must be a boolean/);
+    expect(() => validateFrame([FrameType.Welcome, 'a', 7, 'h', 4100])).toThrow(/expected 6 elements, got 5/);
+    expect(() => validateFrame([FrameType.RegAdd, 'x'.repeat(1025), 1])).toThrow(/at most 1024 chars/);
+    // Only the numbers themselves are frame types: a string '4' or a prototype key is not.
+    expect(() => validateFrame(['4', 1])).toThrow(UnknownFrameError);
+    expect(() => validateFrame(['constructor'])).toThrow(UnknownFrameError);
+  });
+
+  it('accepts a well-formed frame of every type', () => {
+    const b = new Uint8Array(1);
+    const frames: Frame[] = [
+      [FrameType.Hello, 1, 'a', 7, 'h', 1, []],
+      [FrameType.Welcome, 'a', 7, 'h', 1, []],
+      [FrameType.Reject, 'dup', 'a'],
+      [FrameType.Heartbeat, 3],
+      [FrameType.Request, 1, 'ping', { any: 'thing' }],
+      [FrameType.Reply, 1, false, { code: 'X', message: 'm' }],
+      [FrameType.RegAdd, 'n', 1],
+      [FrameType.RegDel, 'n', 1],
+      [FrameType.RegSync, [['n', 1]]],
+      [FrameType.PeerUp, 'b', 'h', 2],
+      [FrameType.Monitor, 1, 2],
+      [FrameType.Demonitor, 1],
+      [FrameType.Down, 1, 2, 'normal'],
+      [FrameType.Bye, 'shutdown'],
+      [FrameType.SendName, 'n', b],
+      [FrameType.SendPid, 1, b],
+    ];
+    expect(new Set(frames.map((f) => f[0])).size).toBe(Object.keys(FrameType).length);
+    for (const f of frames) expect(validateFrame(f)).toBe(f);
+  });
 });
