@@ -33,12 +33,10 @@ import type {
   Behaviour,
   ExitReason,
   LocalNode,
-  MonitorRef,
   NodeStats,
   Pid,
   ProcessInfo,
   SupervisorSpec,
-  TimerRef,
 } from '../runtime/types.js';
 import {
   encodeJobError,
@@ -53,6 +51,7 @@ import { createMeshBuffers, Mesh, type MeshBuffers, type MeshOptions, renewPeerR
 import { resolveModule } from './module-loader.js';
 import { Placer } from './placement.js';
 import type { ModuleSpawn } from './protocol.js';
+import { RoutedNode } from './routed-node.js';
 import {
   type ActorModule,
   checkInt,
@@ -98,12 +97,11 @@ function workerUrl(): URL {
  */
 export const DEFAULT_SPIN_MICROS = 20;
 
-export class Scheduler implements LocalNode {
+export class Scheduler extends RoutedNode implements LocalNode {
   /** Number of worker shards. */
   readonly shards: number;
   readonly maxHandlerMs: number;
   readonly #runtime: Runtime;
-  readonly #node: ShardNode;
   readonly #mesh: Mesh;
   readonly #buffers: MeshBuffers;
   readonly #meshOptions: MeshOptions;
@@ -133,6 +131,7 @@ export class Scheduler implements LocalNode {
   readonly ready: Promise<void>;
 
   constructor(options: SchedulerOptions = {}) {
+    super();
     if (options === null || typeof options !== 'object') {
       throw new SchedulerOptionError(`options must be an object, got ${String(options)}`);
     }
@@ -205,7 +204,7 @@ export class Scheduler implements LocalNode {
       thread: mainThread,
       loads: this.#loads,
     });
-    this.#node = node;
+    this.node = node;
     node.onNodeDown = (pid) => this.#live.delete(pid);
     node.onJob = (c) => this.#guestJob(c);
     const started: Promise<void>[] = [];
@@ -289,12 +288,12 @@ export class Scheduler implements LocalNode {
     this.#workers[thread] = undefined as unknown as ShardSlot;
     void old.worker.terminate();
     this.#watchdog.reset(thread);
-    this.#node.rejectPendingFor(
+    this.node.rejectPendingFor(
       thread,
       new ShardLostError(`shard ${thread} was lost (${culpritReason}) before it answered`),
     );
     // 2. Names of the dead shard go; a registry lock it held is released.
-    const registry = this.#node.registry;
+    const registry = this.node.registry;
     registry.releaseIfHeldBy(thread);
     registry.removeWhere((pid) => shardOf(pid) === oldSlot);
     for (const pid of this.#live) if (shardOf(pid) === oldSlot) this.#live.delete(pid);
@@ -310,8 +309,8 @@ export class Scheduler implements LocalNode {
     void this.#startWorker(thread, slot).catch(() => {});
     // 5. Everyone fires their halves of links and monitors that pointed at the old shard.
     const lost = { t: 'shardLost', slot: oldSlot, culprit, reason: culpritReason } as const;
-    this.#node.shardLost(oldSlot, culprit, culpritReason);
-    for (let t = 0; t < this.shards; t++) if (t !== thread) this.#node.dispatch(t, lost);
+    this.node.shardLost(oldSlot, culprit, culpritReason);
+    for (let t = 0; t < this.shards; t++) if (t !== thread) this.node.dispatch(t, lost);
   }
 
   #allocSlot(): number {
@@ -324,7 +323,7 @@ export class Scheduler implements LocalNode {
   }
 
   #threadOfPid = (pid: Pid): number => {
-    const t = this.#node.threadOf(pid);
+    const t = this.node.threadOf(pid);
     return t >= this.shards ? -1 : t;
   };
 
@@ -347,12 +346,12 @@ export class Scheduler implements LocalNode {
           'spawn: a behaviour given as a closure runs on the main thread and cannot be placed on a shard; spawn { module } instead',
         );
       }
-      return this.#node.spawnLocal(target as Behaviour, options);
+      return this.node.spawnLocal(target as Behaviour, options);
     }
     const { thread, spec } = this.#prepare(target, options);
     const entry = this.#workers[thread] as ShardSlot;
     const id = ++this.#syncSeq;
-    this.#node.dispatch(thread, { t: 'spawn', id: -id, spec, from: this.shards });
+    this.node.dispatch(thread, { t: 'spawn', id: -id, spec, from: this.shards });
     this.#mesh.publish();
     const deadline = performance.now() + this.#spawnTimeoutMs;
     // Wait in slices so the watchdog still runs while the main thread is blocked here.
@@ -388,10 +387,10 @@ export class Scheduler implements LocalNode {
     if (!isModule(target)) return this.spawn(target, options);
     if (this.#closed) throw new ClosedError('spawnAsync: the scheduler is closed');
     const { thread, spec } = this.#prepare(target, options);
-    const id = this.#node.nextRequestId();
+    const id = this.node.nextRequestId();
     const pid = await new Promise<unknown>((resolve, reject) => {
-      this.#node.expect(id, thread, { resolve, reject });
-      this.#node.dispatch(thread, { t: 'spawn', id, spec, from: this.shards });
+      this.node.expect(id, thread, { resolve, reject });
+      this.node.dispatch(thread, { t: 'spawn', id, spec, from: this.shards });
     });
     return this.#track(pid as Pid);
   }
@@ -399,7 +398,7 @@ export class Scheduler implements LocalNode {
   /** Import `module` on every shard now, so later synchronous spawns do not wait for it. */
   load(module: string | URL): void {
     const url = resolveModule(module, 'load: module');
-    for (let t = 0; t < this.shards; t++) this.#node.dispatch(t, { t: 'load', module: url });
+    for (let t = 0; t < this.shards; t++) this.node.dispatch(t, { t: 'load', module: url });
   }
 
   #prepare(
@@ -429,7 +428,7 @@ export class Scheduler implements LocalNode {
 
   #track(pid: Pid): Pid {
     this.#live.add(pid);
-    this.#node.monitor(NODE_WATCHER, pid);
+    this.node.monitor(NODE_WATCHER, pid);
     return pid;
   }
 
@@ -443,69 +442,11 @@ export class Scheduler implements LocalNode {
     return startSupervisor(this as unknown as Runtime, spec);
   }
 
-  /** The main thread's clock (supervisor restart windows use it). */
-  get clock(): Runtime['clock'] {
-    return this.#runtime.clock;
-  }
+  // send, sendNamed, notify, sendAfter, names, links, monitors, exit, kill, clock: RoutedNode.
 
-  // ---- messaging ------------------------------------------------------------------------------
-
-  /**
-   * Send to any pid. Across shards the message must be a Uint8Array or plain data (else throws
-   * `WACTOR_ERR_SCHEDULER_MESSAGE`); false if the pid's shard is gone or the ring's local queue is
-   * over `maxQueuedBytes` (backpressure — see {@link pressured}).
-   */
-  send(pid: Pid, msg: unknown): boolean {
-    return this.#node.send(pid, msg);
-  }
-  sendNamed(name: string, msg: unknown): boolean {
-    return this.#node.sendNamed(name, msg);
-  }
-  notify(pid: Pid, msg: unknown): boolean {
-    return this.#node.notify(pid, msg);
-  }
-  sendAfter(pid: Pid, ms: number, msg: unknown): TimerRef {
-    return this.#node.sendAfter(pid, ms, msg);
-  }
   /** True while messages from the main thread to shard `shard` wait for ring space. */
   pressured(shard: number): boolean {
     return this.#mesh.pressured(shard);
-  }
-
-  // ---- names, links, monitors, exits ----------------------------------------------------------
-
-  register(name: string, pid: Pid): boolean {
-    return this.#node.register(name, pid);
-  }
-  unregister(name: string): boolean {
-    return this.#node.unregister(name);
-  }
-  whereis(name: string): Pid | undefined {
-    return this.#node.whereis(name);
-  }
-  registered(): string[] {
-    return this.#node.registry.names();
-  }
-  link(a: Pid, b: Pid): boolean {
-    return this.#node.link(a, b);
-  }
-  unlink(a: Pid, b: Pid): boolean {
-    return this.#node.unlink(a, b);
-  }
-  trapExit(pid: Pid, on: boolean): boolean {
-    return this.#node.trapExit(pid, on);
-  }
-  monitor(watcher: Pid, target: Pid): MonitorRef {
-    return this.#node.monitor(watcher, target);
-  }
-  demonitor(ref: MonitorRef): boolean {
-    return this.#node.demonitor(ref);
-  }
-  exit(pid: Pid, reason: ExitReason): boolean {
-    return this.#node.exit(pid, reason);
-  }
-  kill(pid: Pid): boolean {
-    return this.#node.exit(pid, 'killed');
   }
 
   /**
@@ -515,32 +456,32 @@ export class Scheduler implements LocalNode {
    */
   isAlive(pid: Pid): boolean {
     if (!isPid(pid)) return false;
-    if (this.#node.isLocal(pid)) return this.#runtime.isAlive(pid);
-    return this.#live.has(pid) && this.#node.threadOf(pid) >= 0;
+    if (this.node.isLocal(pid)) return this.#runtime.isAlive(pid);
+    return this.#live.has(pid) && this.node.threadOf(pid) >= 0;
   }
 
   // ---- inspection -----------------------------------------------------------------------------
 
   async list(): Promise<Pid[]> {
-    const parts = await Promise.all(this.#workers.map((_w, t) => this.#node.query(t, 'list')));
+    const parts = await Promise.all(this.#workers.map((_w, t) => this.node.query(t, 'list')));
     return [...this.#runtime.list(), ...parts.flatMap((p) => (Array.isArray(p) ? (p as Pid[]) : []))];
   }
 
   async info(pid: Pid): Promise<ProcessInfo | undefined> {
     if (!isPid(pid)) throw new InvalidArgumentError(`info: pid must be a pid, got ${String(pid)}`);
-    if (this.#node.isLocal(pid)) {
+    if (this.node.isLocal(pid)) {
       const info = this.#runtime.info(pid);
-      return info === undefined ? undefined : { ...info, names: this.#node.namesOf(pid) };
+      return info === undefined ? undefined : { ...info, names: this.node.namesOf(pid) };
     }
-    const t = this.#node.threadOf(pid);
+    const t = this.node.threadOf(pid);
     if (t < 0) return undefined;
-    const answer = await this.#node.query(t, 'info', pid);
+    const answer = await this.node.query(t, 'info', pid);
     return (answer ?? undefined) as ProcessInfo | undefined;
   }
 
   /** Totals over every shard and the main thread, plus ring counters (queued, refused). */
   async stats(): Promise<NodeStats & { ringQueued: number; ringRefused: number }> {
-    const parts = (await Promise.all(this.#workers.map((_w, t) => this.#node.query(t, 'stats')))) as (
+    const parts = (await Promise.all(this.#workers.map((_w, t) => this.node.query(t, 'stats')))) as (
       | (NodeStats & { queued: number; refused: number })
       | undefined
     )[];
@@ -606,7 +547,7 @@ export class Scheduler implements LocalNode {
     this.#jobNames.set(name, task.name === undefined ? { module } : { module, name: task.name });
     // Every shard answers `run_job` from its own copy of the names, so it needs no round-trip.
     const names = [...this.#jobNames.keys()];
-    for (let t = 0; t < this.shards; t++) this.#node.dispatch(t, { t: 'jobNames', names });
+    for (let t = 0; t < this.shards; t++) this.node.dispatch(t, { t: 'jobNames', names });
   }
 
   /**
@@ -688,7 +629,7 @@ export class Scheduler implements LocalNode {
               clearTimeout(timer);
               resolve(n);
             };
-            this.#node.dispatch(t, { t: 'close' });
+            this.node.dispatch(t, { t: 'close' });
           }),
       ),
     );
@@ -711,7 +652,7 @@ export class Scheduler implements LocalNode {
 
   async #teardown(): Promise<void> {
     this.#mesh.stop();
-    this.#node.rejectPending(new ClosedError('the scheduler was closed'));
+    this.node.rejectPending(new ClosedError('the scheduler was closed'));
     await Promise.all(this.#workers.map((w) => w?.worker.terminate()));
     await this.#jobs?.destroy();
   }
