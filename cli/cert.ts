@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ClusterCa, Identity } from '../cluster/index.js';
@@ -15,29 +14,36 @@ files: shared → cluster.cert.pem, cluster.key.pem; ca → ca.cert.pem, ca.key.
        issue → NAME.cert.pem, NAME.key.pem, ca.cert.pem. Keys are written with mode 0600.
 `;
 
-async function exists(path: string): Promise<boolean> {
+/** The file's text, or undefined if there is none. */
+async function readIfExists(path: string): Promise<string | undefined> {
   try {
-    await access(path, constants.F_OK);
-    return true;
+    return await readFile(path, 'utf8');
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-/** Write PEM files, refusing to clobber unless `force`; private keys get mode 0600. */
+/**
+ * Write PEM files, refusing to clobber unless `force` (a file that already holds exactly the same
+ * text — the CA certificate copied next to an issued identity — is left as it is); private keys
+ * get mode 0600.
+ */
 async function writePems(dir: string, files: Record<string, string>, force: boolean): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const paths = Object.keys(files).map((name) => join(dir, name));
-  if (!force) {
-    for (const path of paths) {
-      if (await exists(path))
-        throw new InvalidArgumentError(`${path} already exists (use --force to overwrite)`);
-    }
-  }
+  const toWrite: [string, string][] = [];
   for (const [name, pem] of Object.entries(files)) {
-    await writeFile(join(dir, name), pem, { mode: name.endsWith('.key.pem') ? 0o600 : 0o644 });
+    const path = join(dir, name);
+    const current = await readIfExists(path);
+    if (current === pem) continue;
+    if (current !== undefined && !force) {
+      throw new InvalidArgumentError(`${path} already exists (use --force to overwrite)`);
+    }
+    toWrite.push([path, pem]);
   }
-  return paths;
+  for (const [path, pem] of toWrite) {
+    await writeFile(path, pem, { mode: path.endsWith('.key.pem') ? 0o600 : 0o644 });
+  }
+  return toWrite.map(([path]) => path);
 }
 
 /**
@@ -80,7 +86,7 @@ export async function runCert(argv: string[], out: (line: string) => void = cons
     written = await writePems(
       dir,
       { [`${name}.cert.pem`]: pem.cert, [`${name}.key.pem`]: pem.key, 'ca.cert.pem': pem.ca! },
-      values.force || values.ca === dir,
+      values.force,
     );
   } else {
     throw new InvalidArgumentError(

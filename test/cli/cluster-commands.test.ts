@@ -50,6 +50,20 @@ describe('wactor cert', () => {
     expect(id.name).toBe('alpha');
   });
 
+  test('issuing into the CA directory keeps the CA cert and never clobbers an existing identity', async () => {
+    await runCert(['ca', '--out', dir], () => {});
+    const caCert = await readFile(join(dir, 'ca.cert.pem'), 'utf8');
+    const lines: string[] = [];
+    await runCert(['issue', 'alpha', '--ca', dir, '--out', dir], (l) => lines.push(l));
+    expect(lines).toEqual([`wrote ${join(dir, 'alpha.cert.pem')}`, `wrote ${join(dir, 'alpha.key.pem')}`]);
+    expect(await readFile(join(dir, 'ca.cert.pem'), 'utf8')).toBe(caCert);
+    const key = await readFile(join(dir, 'alpha.key.pem'), 'utf8');
+    await expect(runCert(['issue', 'alpha', '--ca', dir, '--out', dir], () => {})).rejects.toThrow(
+      /alpha\.cert\.pem already exists/,
+    );
+    expect(await readFile(join(dir, 'alpha.key.pem'), 'utf8')).toBe(key);
+  });
+
   test('existing files are not overwritten without --force', async () => {
     await runCert(['shared', '--out', dir], () => {});
     const before = await readFile(join(dir, 'cluster.key.pem'), 'utf8');
