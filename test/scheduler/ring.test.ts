@@ -9,6 +9,25 @@ type Op =
   | { kind: 'flush' }
   | { kind: 'read'; max: number };
 
+/** Send one pid record, publish it, and return every pid record the consumer then reads. */
+function sendPidAndRead(
+  tx: RingProducer,
+  rx: RingConsumer,
+  pid: number,
+  body: Uint8Array,
+): [number, Uint8Array][] {
+  expect(tx.trySendPid(pid, body)).toBe(true);
+  tx.publish();
+  const got: [number, Uint8Array][] = [];
+  rx.read(
+    () => {},
+    Number.POSITIVE_INFINITY,
+    0,
+    (p, b) => got.push([p, b]),
+  );
+  return got;
+}
+
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 5,
@@ -97,16 +116,7 @@ describe('SPSC ring', () => {
       tx.publish();
       rx.read(() => {});
       const body = Uint8Array.from({ length: 13 }, (_, i) => 200 - i);
-      expect(tx.trySendPid(pid, body)).toBe(true);
-      tx.publish();
-      const got: [number, Uint8Array][] = [];
-      rx.read(
-        () => {},
-        Number.POSITIVE_INFINITY,
-        0,
-        (p, b) => got.push([p, b]),
-      );
-      expect(got).toEqual([[pid, body]]);
+      expect(sendPidAndRead(tx, rx, pid, body)).toEqual([[pid, body]]);
     }
   });
 
@@ -117,16 +127,7 @@ describe('SPSC ring', () => {
     for (let size = 0; size <= 100; size++) {
       const body = Uint8Array.from({ length: size }, (_, i) => (size * 31 + i * 7) & 0xff);
       const pid = 2 ** 40 + size;
-      expect(tx.trySendPid(pid, body)).toBe(true);
-      tx.publish();
-      const got: [number, Uint8Array][] = [];
-      rx.read(
-        () => {},
-        Number.POSITIVE_INFINITY,
-        0,
-        (p, b) => got.push([p, b]),
-      );
-      expect(got).toEqual([[pid, body]]);
+      expect(sendPidAndRead(tx, rx, pid, body)).toEqual([[pid, body]]);
     }
   });
 
