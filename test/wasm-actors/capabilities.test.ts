@@ -1,20 +1,15 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Logger, Runtime, SimulatedClock, silentLogger } from '../../runtime/index.js';
-import { WasmHost, wasmRequest } from '../../wasm-actors/index.js';
+import { describe, expect, it } from 'vitest';
+import { type Logger, type Runtime, SimulatedClock, silentLogger } from '../../runtime/index.js';
+import { type WasmHost, wasmRequest } from '../../wasm-actors/index.js';
 import { eventually } from '../helpers/eventually.js';
-import { collector, ensureGuests, guestBytes } from './guests.js';
+import { collector, guestBytes, useWasmHost } from './guests.js';
 
 let rt: Runtime;
 let host: WasmHost;
 
-beforeAll(() => ensureGuests());
-afterEach(async () => {
-  await host.close();
-  await rt.shutdown();
-});
+const start = useWasmHost();
 function setup(options: { clock?: SimulatedClock; logger?: Logger } = {}): void {
-  rt = new Runtime({ logger: silentLogger, ...(options.clock ? { clock: options.clock } : {}) });
-  host = new WasmHost(rt, { logger: options.logger ?? silentLogger });
+  ({ rt, host } = start(options));
 }
 
 const parseCodes = (s: string) =>

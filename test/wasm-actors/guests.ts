@@ -7,7 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll } from 'vitest';
+import { type Clock, Runtime, silentLogger } from '../../runtime/index.js';
 import type { Pid } from '../../runtime/types.js';
+import { WasmHost, type WasmHostOptions } from '../../wasm-actors/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 export const buildDir = join(root, 'assembly', 'build');
@@ -62,6 +65,45 @@ export function guestBytes(name: string): Uint8Array {
 export function guestPath(name: string): string {
   ensureGuests();
   return join(buildDir, `${name}.wasm`);
+}
+
+/** What {@link useWasmHost}'s `start` builds on: a runtime (or its clock) and host options. */
+export interface HostSetup extends WasmHostOptions {
+  /** The node to host on (default: a new silent `Runtime`). */
+  runtime?: Runtime;
+  /** The clock of the default runtime. */
+  clock?: Clock;
+}
+
+/**
+ * The per-file fixture of the guest tests: builds the guests once before the file, and returns
+ * `start`, which makes a Runtime and a WasmHost (silent loggers unless given) that are closed
+ * after the test that started them (only those: a test that fails before starting one leaves
+ * nothing to close).
+ *
+ * @example
+ * let rt: Runtime;
+ * let host: WasmHost;
+ * const start = useWasmHost();
+ * function setup(): void {
+ *   ({ rt, host } = start());
+ * }
+ */
+export function useWasmHost(): (setup?: HostSetup) => { rt: Runtime; host: WasmHost } {
+  const open: { rt: Runtime; host: WasmHost }[] = [];
+  beforeAll(() => ensureGuests());
+  afterEach(async () => {
+    for (const { rt, host } of open.splice(0)) {
+      await host.close();
+      await rt.shutdown();
+    }
+  });
+  return ({ runtime, clock, ...options } = {}) => {
+    const rt = runtime ?? new Runtime({ logger: silentLogger, ...(clock === undefined ? {} : { clock }) });
+    const host = new WasmHost(rt, { logger: silentLogger, ...options });
+    open.push({ rt, host });
+    return { rt, host };
+  };
 }
 
 const decoder = new TextDecoder();

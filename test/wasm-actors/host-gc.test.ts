@@ -1,21 +1,16 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Runtime, silentLogger } from '../../runtime/index.js';
-import { WasmBadExportError, WasmHost } from '../../wasm-actors/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Runtime } from '../../runtime/index.js';
+import { WasmBadExportError, type WasmHost } from '../../wasm-actors/index.js';
 import { eventually } from '../helpers/eventually.js';
-import { collector, ensureGuests, guestBytes, pingArgs } from './guests.js';
+import { collector, guestBytes, pingArgs, useWasmHost } from './guests.js';
 import { ABI_EXPORTS, buildModule, MEMORY_IMPORT } from './wasm-builder.js';
 
 let rt: Runtime;
 let host: WasmHost;
 
-beforeAll(() => ensureGuests());
-afterEach(async () => {
-  await host.close();
-  await rt.shutdown();
-});
+const start = useWasmHost();
 function setup(): void {
-  rt = new Runtime({ logger: silentLogger });
-  host = new WasmHost(rt, { logger: silentLogger });
+  ({ rt, host } = start());
 }
 
 describe('host-driven garbage collection (guests built with the minimal runtime)', () => {

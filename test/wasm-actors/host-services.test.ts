@@ -1,23 +1,18 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type DownMessage, Runtime, SimulatedClock, silentLogger } from '../../runtime/index.js';
+import { describe, expect, it } from 'vitest';
+import { type DownMessage, type Runtime, SimulatedClock } from '../../runtime/index.js';
 import { WasmHost, wasmRequest } from '../../wasm-actors/index.js';
 import { eventually } from '../helpers/eventually.js';
-import { collector, ensureGuests, guestBytes } from './guests.js';
+import { collector, guestBytes, useWasmHost } from './guests.js';
 
 let rt: Runtime;
 let host: WasmHost;
 
-beforeAll(() => ensureGuests());
-afterEach(async () => {
-  await host.close();
-  await rt.shutdown();
-});
+const start = useWasmHost();
 
 describe('host services a guest may always use', () => {
   it('now() reads the runtime clock and random() fills bytes', async () => {
     const clock = new SimulatedClock(1234);
-    rt = new Runtime({ logger: silentLogger, clock });
-    host = new WasmHost(rt, { logger: silentLogger });
+    ({ rt, host } = start({ clock }));
     host.loadSync('overseer', guestBytes('overseer'));
     const o = host.spawn('overseer', '0');
     const c = collector(rt);
@@ -32,8 +27,7 @@ describe('host services a guest may always use', () => {
   });
 
   it('send to a name: OK (0), or NOPROC (-2) when nobody holds it', async () => {
-    rt = new Runtime({ logger: silentLogger });
-    host = new WasmHost(rt, { logger: silentLogger });
+    ({ rt, host } = start());
     host.loadSync('overseer', guestBytes('overseer'));
     const target = collector(rt);
     rt.register('inbox', target.pid);
@@ -48,8 +42,7 @@ describe('host services a guest may always use', () => {
 
 describe('return codes for refused sends', () => {
   it('TOO_LARGE (-8) past maxMessageBytes, REFUSED (-4) into a full mailbox', async () => {
-    rt = new Runtime({ logger: silentLogger });
-    host = new WasmHost(rt, { logger: silentLogger, maxMessageBytes: 16 });
+    ({ rt, host } = start({ maxMessageBytes: 16 }));
     host.loadSync('overseer', guestBytes('overseer'));
     const got: unknown[] = [];
     const target = rt.spawn({ receive: (m: unknown) => void got.push(m) }, { mailboxCapacity: 1 });
@@ -66,8 +59,7 @@ describe('return codes for refused sends', () => {
   });
 
   it('rejects bad host options with the option named', () => {
-    rt = new Runtime({ logger: silentLogger });
-    host = new WasmHost(rt, { logger: silentLogger });
+    ({ rt, host } = start());
     expect(() => new WasmHost(rt, { maxMessageBytes: 0 })).toThrow(
       /options\.maxMessageBytes must be a positive integer/,
     );
@@ -80,8 +72,7 @@ describe('return codes for refused sends', () => {
 
 describe('re-entrancy', () => {
   it('an ended guest cannot link or kill from its terminate hook (NOPROC, nothing happens)', async () => {
-    rt = new Runtime({ logger: silentLogger });
-    host = new WasmHost(rt, { logger: silentLogger });
+    ({ rt, host } = start());
     host.loadSync('overseer', guestBytes('overseer'), { profile: 'trusted' });
     const report = collector(rt);
     const o = host.spawn('overseer', String(report.pid));
@@ -95,8 +86,7 @@ describe('re-entrancy', () => {
   });
 
   it('a guest whose own call ends it (link to a dead pid) finishes the call, then stops cleanly', async () => {
-    rt = new Runtime({ logger: silentLogger });
-    host = new WasmHost(rt, { logger: silentLogger });
+    ({ rt, host } = start());
     host.loadSync('overseer', guestBytes('overseer'), { mode: 'shared', grants: { control: true } });
     const victim = host.spawn('overseer', '0');
     const bystander = host.spawn('overseer', '0');

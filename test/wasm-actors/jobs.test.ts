@@ -1,7 +1,7 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Runtime, silentLogger } from '../../runtime/index.js';
 import { resolveCapabilities } from '../../wasm-actors/capabilities.js';
-import { WasmHost, wasmRequest } from '../../wasm-actors/index.js';
+import { type WasmHost, wasmRequest } from '../../wasm-actors/index.js';
 import {
   decodeJobResult,
   encodeJobError,
@@ -10,7 +10,7 @@ import {
   type JobStart,
 } from '../../wasm-actors/job-result.js';
 import { eventually } from '../helpers/eventually.js';
-import { collector, ensureGuests, guestBytes } from './guests.js';
+import { collector, guestBytes, useWasmHost } from './guests.js';
 
 /** A Runtime that records job requests instead of running them (a Scheduler shard runs them). */
 class JobNode extends Runtime {
@@ -26,15 +26,10 @@ class JobNode extends Runtime {
 let rt: Runtime;
 let host: WasmHost;
 
-beforeAll(() => ensureGuests());
-afterEach(async () => {
-  await host.close();
-  await rt.shutdown();
-});
+const start = useWasmHost();
 
 function setup(node: Runtime, grants?: { jobs: boolean }): void {
-  rt = node;
-  host = new WasmHost(rt, { logger: silentLogger });
+  ({ rt, host } = start({ runtime: node }));
   host.loadSync('jobber', guestBytes('jobber'), grants === undefined ? {} : { grants });
 }
 

@@ -1,20 +1,15 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type DownMessage, type ExitMessage, Runtime, silentLogger } from '../../runtime/index.js';
-import { WasmHost, WasmTrapError, wasmRequest } from '../../wasm-actors/index.js';
+import { describe, expect, it } from 'vitest';
+import type { DownMessage, ExitMessage, Runtime } from '../../runtime/index.js';
+import { type WasmHost, WasmTrapError, wasmRequest } from '../../wasm-actors/index.js';
 import { eventually } from '../helpers/eventually.js';
-import { collector, ensureGuests, guestBytes } from './guests.js';
+import { collector, guestBytes, useWasmHost } from './guests.js';
 
 let rt: Runtime;
 let host: WasmHost;
 
-beforeAll(() => ensureGuests());
-afterEach(async () => {
-  await host.close();
-  await rt.shutdown();
-});
+const start = useWasmHost();
 function setup(): void {
-  rt = new Runtime({ logger: silentLogger });
-  host = new WasmHost(rt, { logger: silentLogger });
+  ({ rt, host } = start());
 }
 
 /** A JS process that monitors `target` and records the down message. */

@@ -1,10 +1,10 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClosedError, InvalidArgumentError, Runtime, silentLogger } from '../../runtime/index.js';
+import { describe, expect, it } from 'vitest';
+import { ClosedError, InvalidArgumentError, type Runtime } from '../../runtime/index.js';
 import {
   WasmBadExportError,
   WasmBadImportError,
   WasmForbiddenImportError,
-  WasmHost,
+  type WasmHost,
   WasmInstantiateError,
   WasmInvalidModuleError,
   WasmMissingExportError,
@@ -12,20 +12,15 @@ import {
   WasmUnknownModuleError,
 } from '../../wasm-actors/index.js';
 import { eventually } from '../helpers/eventually.js';
-import { ensureGuests, guestBytes, guestPath } from './guests.js';
+import { guestBytes, guestPath, useWasmHost } from './guests.js';
 import { ABI_EXPORTS, buildModule, MEMORY_IMPORT } from './wasm-builder.js';
 
 let rt: Runtime;
 let host: WasmHost;
 
-beforeAll(() => ensureGuests());
-afterEach(async () => {
-  await host.close();
-  await rt.shutdown();
-});
+const start = useWasmHost();
 function setup(): void {
-  rt = new Runtime({ logger: silentLogger });
-  host = new WasmHost(rt, { logger: silentLogger });
+  ({ rt, host } = start());
 }
 const without = (name: string) => ABI_EXPORTS.filter((e) => e.export !== name);
 const replaced = (name: string, params: string[], results: string[] = []) =>

@@ -1,20 +1,15 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Runtime, silentLogger } from '../../runtime/index.js';
-import { type HostingMode, WasmHost, wasmRequest } from '../../wasm-actors/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Runtime } from '../../runtime/index.js';
+import { type HostingMode, type WasmHost, wasmRequest } from '../../wasm-actors/index.js';
 import { eventually } from '../helpers/eventually.js';
-import { collector, ensureGuests, guestBytes, pingArgs, text } from './guests.js';
+import { collector, guestBytes, pingArgs, text, useWasmHost } from './guests.js';
 
 let rt: Runtime;
 let host: WasmHost;
 
-beforeAll(() => ensureGuests());
-afterEach(async () => {
-  await host.close();
-  await rt.shutdown();
-});
+const start = useWasmHost();
 function setup(): void {
-  rt = new Runtime({ logger: silentLogger });
-  host = new WasmHost(rt, { logger: silentLogger });
+  ({ rt, host } = start());
 }
 
 describe.each<HostingMode>(['isolated', 'shared'])('guest messaging (%s mode)', (mode) => {

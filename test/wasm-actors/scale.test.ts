@@ -1,22 +1,17 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Runtime, silentLogger } from '../../runtime/index.js';
-import { WasmHost, wasmRequest } from '../../wasm-actors/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Runtime } from '../../runtime/index.js';
+import { type WasmHost, wasmRequest } from '../../wasm-actors/index.js';
 import { eventually } from '../helpers/eventually.js';
-import { collector, ensureGuests, guestBytes } from './guests.js';
+import { collector, guestBytes, useWasmHost } from './guests.js';
 
 let rt: Runtime;
 let host: WasmHost;
 
-beforeAll(() => ensureGuests());
-afterEach(async () => {
-  await host.close();
-  await rt.shutdown();
-});
+const start = useWasmHost();
 
 describe('scale', () => {
   it('10k isolated instances are alive at once', async () => {
-    rt = new Runtime({ logger: silentLogger });
-    host = new WasmHost(rt, { logger: silentLogger, inboxBytes: 64 });
+    ({ rt, host } = start({ inboxBytes: 64 }));
     host.loadSync('counter', guestBytes('counter'), { grants: { maxMemoryPages: 2 } });
     const pids: number[] = [];
     for (let i = 0; i < 10_000; i++) pids.push(host.spawn('counter', String(i)));
@@ -27,8 +22,7 @@ describe('scale', () => {
   }, 120_000);
 
   it('shared mode holds 1M actors alive', async () => {
-    rt = new Runtime({ logger: silentLogger });
-    host = new WasmHost(rt, { logger: silentLogger });
+    ({ rt, host } = start());
     host.loadSync('counter', guestBytes('counter'), { mode: 'shared', actorsPerInstance: 1 << 18 });
     const n = 1_000_000;
     const first = host.spawn('counter', '1');
