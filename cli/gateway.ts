@@ -9,7 +9,7 @@ export interface GatewayBackend {
   /** Module names that `POST /spawn/:module` accepts. */
   readonly modules: readonly string[];
   /** Spawn an actor of a loaded module; throws for an unknown module. */
-  spawn(module: string, args: Uint8Array): Pid | Promise<Pid>;
+  spawn(module: string, args: Uint8Array): Pid;
 }
 
 export interface GatewayOptions {
@@ -120,7 +120,7 @@ export function createGateway(backend: GatewayBackend, options: GatewayOptions =
       if (!backend.modules.includes(arg)) {
         throw new HttpError(404, `no module ${JSON.stringify(arg)}; loaded: ${backend.modules.join(', ')}`);
       }
-      const pid = await backend.spawn(arg, body);
+      const pid = backend.spawn(arg, body);
       const name = url.searchParams.get('name');
       if (name !== null && !node.register(name, pid)) {
         node.kill(pid);

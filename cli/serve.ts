@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ClusterNode, type ClusterNodeOptions } from '../cluster/index.js';
-import { InvalidArgumentError, type Logger, type Pid, Runtime } from '../runtime/index.js';
+import { InvalidArgumentError, type Logger, Runtime } from '../runtime/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { exampleGuestPath, WasmHost } from '../wasm-actors/index.js';
 import { loadIdentity } from './cert.js';
@@ -65,7 +65,6 @@ export interface ServeHandle {
 }
 
 interface Backend extends GatewayBackend {
-  spawn(module: string, args: Uint8Array): Pid;
   close(): Promise<void>;
 }
 
