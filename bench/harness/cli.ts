@@ -12,7 +12,7 @@ import { WactorError } from '../../runtime/index.js';
 import { type DiscoveredScenarios, defaultScenariosDir, discoverScenarios } from './discover.js';
 import { BenchArgumentError, UnknownScenarioError } from './errors.js';
 import { formatTable, writeResult } from './result.js';
-import { runScenario } from './run-scenario.js';
+import { checkIntegerSettings, runScenario } from './run-scenario.js';
 import type { Scenario, Settings, SettingValue } from './scenario.js';
 
 export interface CliOptions {
@@ -126,7 +126,8 @@ export function selectScenarios(names: readonly string[], found: DiscoveredScena
 
 /**
  * A scenario's settings: its defaults, overridden by `--set` values converted to the default's
- * type. Keys the scenario does not declare are skipped (they may belong to another scenario).
+ * type and checked against its `integers` bounds. Keys the scenario does not declare are skipped
+ * (they may belong to another scenario).
  */
 export function resolveSettings(scenario: Scenario, overrides: ReadonlyMap<string, string>): Settings {
   const settings: Record<string, SettingValue> = { ...scenario.defaults };
@@ -134,6 +135,7 @@ export function resolveSettings(scenario: Scenario, overrides: ReadonlyMap<strin
     if (!Object.hasOwn(scenario.defaults, key)) continue;
     settings[key] = convert(key, raw, scenario.defaults[key]!);
   }
+  checkIntegerSettings(scenario, settings, '--set ');
   return settings;
 }
 

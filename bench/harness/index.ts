@@ -8,7 +8,7 @@ export { BenchArgumentError, BenchTimeoutError, ScenarioLoadError, UnknownScenar
 export { forceGc, heapUsed, isGcAvailable } from './heap.js';
 export { LatencyRecorder, type LatencySummary } from './latency.js';
 export { buildResult, compare, formatTable, machineInfo, metric, writeResult } from './result.js';
-export { runScenario } from './run-scenario.js';
+export { checkIntegerSettings, runScenario } from './run-scenario.js';
 export type {
   Baseline,
   BenchResult,

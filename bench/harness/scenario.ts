@@ -31,6 +31,12 @@ export type SettingValue = number | string | boolean;
 /** Named settings of one run (the scenario's defaults overridden by `--set key=value`). */
 export type Settings = Readonly<Record<string, SettingValue>>;
 
+/** The inclusive bounds of an integer setting (see {@link Scenario.integers}). */
+export interface IntegerRange {
+  readonly min: number;
+  readonly max?: number;
+}
+
 /** The figure a metric is compared against, measured in the same run. */
 export interface Baseline {
   readonly name: string;
@@ -68,6 +74,12 @@ export interface Scenario {
   readonly description: string;
   /** Every setting the scenario reads, with its default; `--set` may only override these keys. */
   readonly defaults: Settings;
+  /**
+   * Settings that must be whole numbers within bounds. The runner checks them (see
+   * `checkIntegerSettings`) when resolving `--set` and again before `run`, so a bad value is a usage
+   * error naming the setting and the rule, and `run` can trust its settings.
+   */
+  readonly integers?: Readonly<Record<string, IntegerRange>>;
   /** Measure and return the metrics (throughput and latency as separate entries). */
   run(ctx: ScenarioContext): Promise<Metric[]>;
 }

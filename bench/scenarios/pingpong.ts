@@ -121,10 +121,9 @@ export const scenario: Scenario = {
   description:
     'handler and receive-loop process pairs on one Runtime bouncing a counter, vs a plain JS queue loop and xstate v5 actors',
   defaults: { pairs: 1, xstateMachine: true, latency: true },
+  integers: { pairs: { min: 1 } },
   async run({ seconds, settings, log }) {
     const pairs = settings.pairs as number;
-    if (!Number.isInteger(pairs) || pairs < 1)
-      throw new RangeError(`pairs must be a positive integer, got ${pairs}`);
     // All subjects live side by side and take turns (see measureInterleaved), so load drift on a
     // shared machine hits baselines and runtime alike and the ratios stay comparable.
     const xcb = createXstatePingPong(pairs, 'callback');

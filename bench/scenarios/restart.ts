@@ -116,11 +116,9 @@ export const scenario: Scenario = {
   name: 'restart',
   description: 'one_for_one supervised children crashing and restarting, vs a plain try/catch re-create loop',
   defaults: { children: 1 },
+  integers: { children: { min: 1 } },
   async run({ seconds, settings, log }) {
     const children = settings.children as number;
-    if (!Number.isInteger(children) || children < 1) {
-      throw new RangeError(`children must be a positive integer, got ${children}`);
-    }
     const metrics: Metric[] = [];
     for (const [label, makeError] of [
       ['fresh Error', freshError],

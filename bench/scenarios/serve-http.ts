@@ -105,16 +105,11 @@ export const scenario: Scenario = {
   description:
     'wactor serve POST /call/echo (HTTP → Wasm actor on a shard → reply) vs a bare node:http echo handler',
   defaults: { shards: 2, concurrency: 32, bytes: 64 },
+  integers: { shards: { min: 0 }, concurrency: { min: 1 }, bytes: { min: 1, max: 65536 } },
   async run({ seconds, settings, log }): Promise<Metric[]> {
     const shards = settings.shards as number;
     const concurrency = settings.concurrency as number;
     const bytes = settings.bytes as number;
-    if (!Number.isInteger(shards) || shards < 0)
-      throw new Error(`setting shards must be an integer >= 0, got ${shards}`);
-    if (!Number.isInteger(concurrency) || concurrency < 1)
-      throw new Error(`setting concurrency must be an integer >= 1, got ${concurrency}`);
-    if (!Number.isInteger(bytes) || bytes < 1 || bytes > 65536)
-      throw new Error(`setting bytes must be an integer in 1..65536, got ${bytes}`);
     const body = new Uint8Array(bytes).fill(0x61);
     const bare = await bareEcho();
     let node: ServeHandle | undefined;

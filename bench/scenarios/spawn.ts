@@ -91,15 +91,10 @@ export const scenario: Scenario = {
   name: 'spawn',
   description: 'spawn+exit churn of empty handler processes and heap per idle process, vs xstate v5 actors',
   defaults: { idle: 1_000_000, xstateIdle: 100_000 },
+  integers: { idle: { min: 1 }, xstateIdle: { min: 1 } },
   async run({ seconds, settings, log }) {
     const idle = settings.idle as number;
     const xstateIdle = settings.xstateIdle as number;
-    for (const [key, v] of [
-      ['idle', idle],
-      ['xstateIdle', xstateIdle],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`${key} must be a positive integer, got ${v}`);
-    }
     log('spawn churn: xstate create+start+stop, spawn+exit, spawn+init+self-exit, interleaved');
     const churnRt = new Runtime({ logger: silentLogger });
     const selfExitRt = new Runtime({ logger: silentLogger });

@@ -84,6 +84,20 @@ describe('bench runner', () => {
     expect(err).toContain('--set step must be a number, got "many"');
   });
 
+  it('rejects a --set value outside a declared integer range before running anything', async () => {
+    for (const [value, got] of [
+      ['0', '0'],
+      ['2.5', '2.5'],
+      ['1001', '1001'],
+    ]) {
+      const { code, err, out } = await cli(['tiny', '--set', `step=${value}`]);
+      expect(code).toBe(2);
+      expect(err).toContain(`--set step must be an integer in 1..1000, got ${got}`);
+      expect(err).not.toContain('running tiny');
+      expect(out).toBe('');
+    }
+  });
+
   it('asks for a scenario when none is named', async () => {
     const { code, err } = await cli([]);
     expect(code).toBe(2);

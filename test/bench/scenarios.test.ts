@@ -88,12 +88,13 @@ describe('bench scenarios', () => {
   it('scenarios refuse a setting outside their rule, naming it', async () => {
     await expect(
       runScenario(pingpong, { seconds, settings: { ...pingpong.defaults, pairs: 0 } }),
-    ).rejects.toThrow('pairs must be a positive integer, got 0');
+    ).rejects.toThrow('setting pairs must be an integer >= 1, got 0');
     await expect(runScenario(spawn, { seconds, settings: { idle: 1.5, xstateIdle: 10 } })).rejects.toThrow(
-      'idle must be a positive integer, got 1.5',
+      'setting idle must be an integer >= 1, got 1.5',
     );
-    await expect(runScenario(restart, { seconds, settings: { children: -1 } })).rejects.toThrow(
-      'children must be a positive integer, got -1',
-    );
+    await expect(runScenario(restart, { seconds, settings: { children: -1 } })).rejects.toMatchObject({
+      code: 'WACTOR_ERR_BENCH_ARGUMENT',
+      message: 'setting children must be an integer >= 1, got -1',
+    });
   });
 });

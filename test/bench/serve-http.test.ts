@@ -28,4 +28,7 @@ it('serve-http refuses a setting outside its rule, naming it', async () => {
   await expect(
     runScenario(scenario, { seconds: 0.05, settings: { ...scenario.defaults, concurrency: 0 } }),
   ).rejects.toThrow(/setting concurrency must be an integer >= 1, got 0/);
+  await expect(
+    runScenario(scenario, { seconds: 0.05, settings: { ...scenario.defaults, bytes: 65537 } }),
+  ).rejects.toThrow(/setting bytes must be an integer in 1\.\.65536, got 65537/);
 });
