@@ -17,7 +17,13 @@
 import { ClosedError, InvalidArgumentError, serializeError } from '../runtime/errors.js';
 import { assertPid } from '../runtime/pid.js';
 import type { LocalNode, MonitorRef, Pid, ProcessInfo } from '../runtime/types.js';
-import { HandshakeError, ProtocolError, UnknownNameError, UnknownNodeError } from './errors.js';
+import {
+  DuplicateLinkError,
+  HandshakeError,
+  ProtocolError,
+  UnknownNameError,
+  UnknownNodeError,
+} from './errors.js';
 import { GlobalNames } from './global-names.js';
 import type { Identity } from './identity.js';
 import { type ClusterNodeOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -328,10 +334,12 @@ export class ClusterNode {
             link.onFrame((next) => held.push(next));
             resolve(f);
           } else if (f[0] === FrameType.Reject) {
-            const err = new HandshakeError(`node ${f[2]} at ${host}:${port} refused the link: ${f[1]}`);
-            (err as HandshakeError & { peer?: string; duplicate?: boolean }).peer = f[2];
-            (err as HandshakeError & { duplicate?: boolean }).duplicate = f[1].startsWith('duplicate');
-            reject(err);
+            const message = `node ${f[2]} at ${host}:${port} refused the link: ${f[1]}`;
+            reject(
+              f[1].startsWith('duplicate')
+                ? new DuplicateLinkError(message, f[2])
+                : new HandshakeError(message),
+            );
             link.destroy(`refused: ${f[1]}`);
           } else throw new ProtocolError(`expected a welcome frame, got frame type ${f[0]}`);
         });
@@ -436,12 +444,13 @@ export class ClusterNode {
       s.node = await this.#dial(s.host, s.port);
       s.delay = this.#o.reconnect.initialDelay;
     } catch (err) {
-      const e = err as { duplicate?: boolean; peer?: string; message?: string };
-      if (e.duplicate && e.peer !== undefined) {
-        s.node = e.peer;
+      if (err instanceof DuplicateLinkError) {
+        s.node = err.peer;
         return;
       }
-      this.#o.logger.debug(`cluster ${this.name}: seed ${s.host}:${s.port} unreachable: ${e.message}`);
+      this.#o.logger.debug(
+        `cluster ${this.name}: seed ${s.host}:${s.port} unreachable: ${(err as Error).message}`,
+      );
       this.#scheduleSeed(s, s.delay);
       s.delay = Math.min(s.delay * 2, this.#o.reconnect.maxDelay);
     }
@@ -470,10 +479,9 @@ export class ClusterNode {
     try {
       return new RemoteNode(this, await this.#dial(host, port));
     } catch (err) {
-      const e = err as { duplicate?: boolean; peer?: string };
       // Refused as a duplicate: the link the other side kept is (or is about to be) up.
-      if (e.duplicate && e.peer !== undefined) {
-        const peer = e.peer;
+      if (err instanceof DuplicateLinkError) {
+        const peer = err.peer;
         const deadline = Date.now() + this.#o.handshakeTimeout;
         while (!this.#links.has(peer) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
         if (this.#links.has(peer)) return new RemoteNode(this, peer);

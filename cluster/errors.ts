@@ -60,6 +60,19 @@ export class HandshakeError extends WactorError {
   }
 }
 
+/**
+ * The peer refused a dial because a link between the two already exists or is being made the
+ * other way (a crossing dial); `peer` names the refusing node, whose existing link is the one
+ * to use. Still a {@link HandshakeError} (same code) for callers that only care that the dial failed.
+ */
+export class DuplicateLinkError extends HandshakeError {
+  readonly peer: string;
+  constructor(message: string, peer: string) {
+    super(message);
+    this.peer = peer;
+  }
+}
+
 /** A send, RPC or monitor named a node this node has no link to. */
 export class UnknownNodeError extends WactorError {
   readonly node: string;

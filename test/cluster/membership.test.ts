@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DuplicateLinkError, HandshakeError } from '../../cluster/errors.js';
 import { Identity } from '../../cluster/identity.js';
 import { FrameType } from '../../cluster/protocol.js';
 import type { Runtime } from '../../runtime/runtime.js';
@@ -76,6 +77,25 @@ describe('cluster membership edge cases', () => {
     // The link each side kept is the same connection: it survives a few heartbeats.
     expect(await alpha.ping('beta')).toBe('pong');
     expect(await beta.ping('alpha')).toBe('pong');
+  });
+
+  it('returns the existing link when a connect under another address is refused as a duplicate', async () => {
+    const alpha = await nodes.start('alpha', identity);
+    // Listening on every address: 127.0.0.2 reaches beta too (Linux loopback is 127/8), so
+    // connect() does not recognise the address, dials, and beta refuses the second link.
+    const beta = await nodes.start('beta', identity, { host: '0.0.0.0' });
+    const first = await alpha.connect('127.0.0.1', beta.port);
+    const again = await alpha.connect('127.0.0.2', beta.port);
+    expect([first.name, again.name]).toEqual(['beta', 'beta']);
+    expect(alpha.peers()).toEqual(['beta']);
+    expect(await alpha.ping('beta')).toBe('pong');
+  });
+
+  it('types a duplicate refusal as a HandshakeError naming the refusing node', () => {
+    const err = new DuplicateLinkError('refused', 'beta');
+    expect(err).toBeInstanceOf(HandshakeError);
+    expect(err.code).toBe('WACTOR_ERR_CLUSTER_HANDSHAKE');
+    expect(err.peer).toBe('beta');
   });
 
   it('replaces the link of a node that comes back with a new incarnation, and refuses a duplicate', async () => {
