@@ -543,6 +543,13 @@ export class Scheduler extends RoutedNode implements LocalNode {
     if (task === null || typeof task !== 'object') {
       throw new InvalidArgumentError(`registerJob: task must be { module, name? }, got ${describe(task)}`);
     }
+    // Checked here, not when a guest first calls run_job: a bad export name would otherwise
+    // surface only as a job error inside some guest, far from the registerJob that caused it.
+    if (task.name !== undefined && (typeof task.name !== 'string' || task.name.length === 0)) {
+      throw new InvalidArgumentError(
+        `registerJob: task.name must be a non-empty string (the module's export), got ${describe(task.name)}`,
+      );
+    }
     const module = resolveModule(task.module, 'registerJob: task.module');
     this.#jobNames.set(name, task.name === undefined ? { module } : { module, name: task.name });
     // Every shard answers `run_job` from its own copy of the names, so it needs no round-trip.
@@ -565,7 +572,7 @@ export class Scheduler extends RoutedNode implements LocalNode {
   }
 
   /** A guest's job request from its shard: run it on the pool, answer with a job-result message. */
-  #guestJob(c: { name: string; args: Uint8Array; replyTo: Pid; id: number; timeoutMs: number }): void {
+  #guestJob(c: GuestJobRequest): void {
     const reply = (bytes: Uint8Array) => {
       if (!this.#closed) this.send(c.replyTo, bytes);
     };

@@ -151,5 +151,11 @@ describe('guest jobs on a Scheduler (run_job)', () => {
     const sched = new Scheduler({ shards: 1, logger: silentLogger });
     s = sched;
     expect(() => sched.registerJob('', { module: jobs })).toThrow(/registerJob: name must be a string/);
+    expect(() => sched.registerJob('n', { module: jobs, name: 42 as unknown as string })).toThrow(
+      /registerJob: task\.name must be a non-empty string .*got 42/,
+    );
+    expect(() => sched.registerJob('n', { module: jobs, name: '' })).toThrow(
+      /task\.name must be a non-empty/,
+    );
   });
 });
