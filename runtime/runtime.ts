@@ -834,6 +834,11 @@ export class Runtime implements LocalNode {
     };
   }
 
+  /** Where this runtime reports what it cannot return to a caller (crash reports, failed restarts). */
+  get logger(): Logger {
+    return this.#logger;
+  }
+
   get isClosed(): boolean {
     return this.#closed;
   }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, WactorError } from './errors.js';
-import { describe, isPid } from './pid.js';
+import { describe, formatPid, isPid } from './pid.js';
 import type { Runtime } from './runtime.js';
 import type { ChildSpec, ExitMessage, HandlerBehaviour, Pid, RestartType, SupervisorSpec } from './types.js';
 
@@ -81,8 +81,10 @@ export function startSupervisor(rt: Runtime, spec: SupervisorSpec<Runtime>): Pid
       try {
         startChild(slot);
       } catch (err) {
+        // Retried under the same intensity budget; say why, or a supervisor that finally gives
+        // up would leave no trace of the cause.
+        rt.logger.error(`supervisor ${formatPid(self)}: ${(err as Error).message}; retrying`, { error: err });
         rt.send(self, { type: '$wactor.supervisor.retry' } satisfies RetryMessage);
-        void err;
         return false;
       }
     }

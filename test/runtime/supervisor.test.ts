@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { type Pid, type Runtime, SimulatedClock, SupervisorStartError } from '../../runtime/index.js';
+import {
+  type Pid,
+  type Runtime,
+  SimulatedClock,
+  SupervisorStartError,
+  silentLogger,
+} from '../../runtime/index.js';
 import { eventually, flush } from '../helpers/eventually.js';
 import { collector, quietRuntime } from '../helpers/runtime.js';
 
@@ -235,4 +241,38 @@ describe('supervisors', () => {
     expect(await rt.shutdown()).toBe(3);
     expect(f.log.slice(2)).toEqual(['stop b shutdown', 'stop a shutdown']);
   });
+});
+
+test('a child that fails to restart is reported on the logger and retried within the budget', async () => {
+  const errors: string[] = [];
+  rt = quietRuntime({
+    logger: { ...silentLogger, error: (m: string) => errors.push(m) },
+  });
+  let starts = 0;
+  let victim: Pid = 0;
+  const sup = rt.supervise({
+    strategy: 'one_for_one',
+    maxRestarts: 5,
+    children: [
+      {
+        id: 'flaky',
+        start: (r) => {
+          starts++;
+          if (starts === 2) throw new Error('config not ready');
+          victim = r.spawn({ receive() {} });
+          return victim;
+        },
+      },
+    ],
+  });
+  const first = victim;
+  rt.exit(first, 'boom');
+  await eventually(() => expect(starts).toBe(3));
+  expect(rt.isAlive(victim)).toBe(true);
+  expect(rt.isAlive(sup)).toBe(true);
+  expect(errors).toEqual([
+    expect.stringMatching(
+      /supervisor <0\.\d+>: supervisor child "flaky" failed to start: Error: config not ready; retrying/,
+    ),
+  ]);
 });
