@@ -259,6 +259,29 @@ export class WasmInstance {
     if (this.depth === 0 && this.#pendingStops.length > 0) this.#flushStops();
   }
 
+  /**
+   * {@link #enter} for a call not nested in this instance (`depth === 0`), the message hot path:
+   * only the module's active instance (another instance of this module calling in) can be set,
+   * so that is all there is to save, with no tuple. Returns it for {@link #leaveTop}.
+   */
+  #enterTop(actor: WasmActor, ctx: Context): WasmInstance | undefined {
+    const module = this.module;
+    const prev = module.active;
+    this.cur = actor;
+    this.ctx = ctx;
+    this.depth = 1;
+    module.active = this;
+    return prev;
+  }
+
+  #leaveTop(prev: WasmInstance | undefined): void {
+    this.depth = 0;
+    this.cur = undefined;
+    this.ctx = undefined;
+    this.module.active = prev;
+    if (this.#pendingStops.length > 0) this.#flushStops();
+  }
+
   #flushStops(): void {
     const stops = this.#pendingStops;
     this.#pendingStops = [];
@@ -279,7 +302,7 @@ export class WasmInstance {
   }
 
   receive(actor: WasmActor, ctx: Context, bytes: Uint8Array): void {
-    // Hot path: inlined enter/leave without the saved tuple when not nested.
+    // Hot path: a call not nested in this instance saves only the module's active instance.
     if (this.depth !== 0) {
       const saved = this.#enter(actor, ctx);
       try {
@@ -291,23 +314,14 @@ export class WasmInstance {
       }
       return;
     }
-    const module = this.module;
-    const prev = module.active;
-    this.cur = actor;
-    this.ctx = ctx;
-    this.depth = 1;
-    module.active = this;
+    const prev = this.#enterTop(actor, ctx);
     try {
       this.#receive(actor.slot, this.#put(bytes));
       if (this.#collect !== undefined) this.#maybeCollect();
     } catch (err) {
       throw this.#fault(err, actor);
     } finally {
-      this.depth = 0;
-      this.cur = undefined;
-      this.ctx = undefined;
-      module.active = prev;
-      if (this.#pendingStops.length > 0) this.#flushStops();
+      this.#leaveTop(prev);
     }
   }
 
@@ -318,12 +332,7 @@ export class WasmInstance {
       this.receive(actor, ctx, m.toBytes());
       return;
     }
-    const module = this.module;
-    const prev = module.active;
-    this.cur = actor;
-    this.ctx = ctx;
-    this.depth = 1;
-    module.active = this;
+    const prev = this.#enterTop(actor, ctx);
     try {
       const len = m.len;
       if (len > this.#inboxCap) this.#setInbox(this.#inbox(len), len);
@@ -334,11 +343,7 @@ export class WasmInstance {
     } catch (err) {
       throw this.#fault(err, actor);
     } finally {
-      this.depth = 0;
-      this.cur = undefined;
-      this.ctx = undefined;
-      module.active = prev;
-      if (this.#pendingStops.length > 0) this.#flushStops();
+      this.#leaveTop(prev);
     }
   }
 
