@@ -147,9 +147,7 @@ export class WasmHost {
     try {
       compiled = await wasm.compile(bytes);
     } catch (err) {
-      throw new WasmInvalidModuleError(name, `not valid WebAssembly: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw notWasm(name, err);
     }
     return this.#register(name, compiled, shape, options);
   }
@@ -168,9 +166,7 @@ export class WasmHost {
     try {
       compiled = new wasm.Module(bytes);
     } catch (err) {
-      throw new WasmInvalidModuleError(name, `not valid WebAssembly: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw notWasm(name, err);
     }
     return this.#register(name, compiled, shape, options);
   }
@@ -336,8 +332,12 @@ function shapeOf(name: string, bytes: Uint8Array): ReturnType<typeof readModuleS
   try {
     return readModuleShape(bytes);
   } catch (err) {
-    throw new WasmInvalidModuleError(name, `not valid WebAssembly: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw notWasm(name, err);
   }
+}
+
+/** The load error for bytes that the shape reader or the engine's compiler rejected. */
+function notWasm(name: string, err: unknown): WasmInvalidModuleError {
+  const why = err instanceof Error ? err.message : String(err);
+  return new WasmInvalidModuleError(name, `not valid WebAssembly: ${why}`, { cause: err });
 }
