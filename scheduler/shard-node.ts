@@ -22,7 +22,7 @@
  * node.send(pidOnShard3, new Uint8Array([1])); // an enqueue into the ring to shard 3
  */
 import { deserializeError, serializeError } from '../runtime/errors.js';
-import { MAX_SHARDS, shardOf } from '../runtime/pid.js';
+import { assertPid, isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Behaviour, ExitReason, MonitorRef, Pid, SpawnOptions, TimerRef } from '../runtime/types.js';
 import type { Mesh } from './mesh.js';
@@ -122,6 +122,9 @@ export class ShardNode {
 
   /** The thread hosting `pid`'s shard, or -1 when that shard is gone. */
   threadOf(pid: Pid): number {
+    // A non-pid would index the routes table as slot 0 (Atomics coerces NaN and fractions to an
+    // index) and reach some live shard; it lives nowhere instead.
+    if (!isPid(pid)) return -1;
     return Atomics.load(this.#routes, shardOf(pid)) - 1;
   }
 
@@ -178,7 +181,11 @@ export class ShardNode {
   send(pid: Pid, msg: unknown): boolean {
     if (this.isLocal(pid)) return this.rt.send(pid, msg);
     const t = this.threadOf(pid);
-    if (t < 0) return false;
+    if (t < 0) {
+      // As Runtime.send: a non-number is a caller's bug (throws), any other dead pid is false.
+      if (typeof pid !== 'number') assertPid(pid, 'send: pid');
+      return false;
+    }
     if (msg instanceof Uint8Array && msg.constructor === Uint8Array) {
       return this.mesh.sendBytes(t, pid, msg) !== 'refused';
     }
@@ -193,6 +200,7 @@ export class ShardNode {
 
   notify(pid: Pid, msg: unknown): boolean {
     if (this.isLocal(pid)) return this.rt.notify(pid, msg);
+    if (typeof pid !== 'number') assertPid(pid, 'notify: pid');
     return this.#toOwner(pid, { t: 'notify', pid, msg });
   }
 
@@ -246,6 +254,9 @@ export class ShardNode {
   // ---- links ----------------------------------------------------------------------------------
 
   link(a: Pid, b: Pid): boolean {
+    // Checked first: a bad end would otherwise read as a dead shard and kill the other end.
+    assertPid(a, 'link: a');
+    assertPid(b, 'link: b');
     if (this.isLocal(a) && this.isLocal(b)) return this.rt.link(a, b);
     if (this.threadOf(a) < 0 || this.threadOf(b) < 0) {
       // One end lives on no running shard: the live local end gets a `noproc` exit signal.
@@ -257,6 +268,8 @@ export class ShardNode {
   }
 
   unlink(a: Pid, b: Pid): boolean {
+    assertPid(a, 'unlink: a');
+    assertPid(b, 'unlink: b');
     if (this.isLocal(a) && this.isLocal(b)) return this.rt.unlink(a, b);
     this.#toOwner(a, { t: 'unlink', a, b });
     this.#toOwner(b, { t: 'unlink', a: b, b: a });
@@ -291,6 +304,8 @@ export class ShardNode {
   // ---- monitors -------------------------------------------------------------------------------
 
   monitor(watcher: Pid, target: Pid): MonitorRef {
+    if (watcher !== NODE_WATCHER) assertPid(watcher, 'monitor: watcher');
+    assertPid(target, 'monitor: target');
     if (watcher !== NODE_WATCHER && this.isLocal(watcher) && this.isLocal(target)) {
       return this.rt.monitor(watcher, target);
     }

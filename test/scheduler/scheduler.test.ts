@@ -130,6 +130,21 @@ describe('Scheduler messaging', () => {
     expect(() => sched.send(a, { fn: () => 1 })).toThrow(/msg\.fn is a function/);
     expect(() => sched.send(a, new Map())).toThrow(/instance of Map/);
   });
+
+  it('a value that is not a pid reaches no shard: throws naming the argument, or false as on a Runtime', () => {
+    const sched = make();
+    const c = collector(sched);
+    const a = agent(sched, c.pid, { placement: { shard: 0 } });
+    // A string or a fraction used to be routed to slot 0's shard and reported as sent.
+    expect(() => sched.send('abc' as unknown as number, 1)).toThrow(/send: pid must be a pid.*"abc"/);
+    expect(() => sched.notify('abc' as unknown as number, 1)).toThrow(/notify: pid must be a pid/);
+    expect(sched.send(1.5, 1)).toBe(false);
+    expect(() => sched.link(c.pid, 'abc' as unknown as number)).toThrow(/link: b must be a pid/);
+    expect(() => sched.unlink(a, 1.5)).toThrow(/unlink: b must be a pid/);
+    expect(() => sched.monitor(c.pid, 'x' as unknown as number)).toThrow(/monitor: target must be a pid/);
+    // The failed link did not signal noproc to its valid end.
+    expect(sched.isAlive(c.pid)).toBe(true);
+  });
 });
 
 describe('Scheduler names, monitors and links across shards', () => {
