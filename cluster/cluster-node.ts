@@ -98,6 +98,8 @@ export class ClusterNode {
   #listener: Listener | undefined;
   readonly #seeds: Seed[];
   readonly #links = new Map<string, PeerLink>();
+  /** Wakes connect() calls refused as a duplicate once the link the other side kept is up, by node. */
+  readonly #linkWaiters = new Map<string, Set<() => void>>();
   readonly #handshaking = new Set<PeerLink>();
   readonly #dialing = new Set<string>();
   readonly #watcher: ProcessWatcher;
@@ -409,6 +411,8 @@ export class ClusterNode {
       this.#o.logger.info(`cluster ${this.name}: nodeup ${name}`);
       this.#emit('nodeup', { node: name });
     }
+    const waiters = this.#linkWaiters.get(name);
+    if (waiters !== undefined) for (const wake of [...waiters]) wake();
   }
 
   /** Full mesh without crossing dials: of two nodes that learn of each other, the one whose name sorts first dials. */
@@ -482,12 +486,28 @@ export class ClusterNode {
       // Refused as a duplicate: the link the other side kept is (or is about to be) up.
       if (err instanceof DuplicateLinkError) {
         const peer = err.peer;
-        const deadline = Date.now() + this.#o.handshakeTimeout;
-        while (!this.#links.has(peer) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-        if (this.#links.has(peer)) return new RemoteNode(this, peer);
+        if (await this.#whenLinked(peer, this.#o.handshakeTimeout)) return new RemoteNode(this, peer);
       }
       throw err;
     }
+  }
+
+  /** Resolves true once a link to `node` is up (at once if it is), false after `timeout` ms without one. */
+  #whenLinked(node: string, timeout: number): Promise<boolean> {
+    if (this.#links.has(node)) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      let waiters = this.#linkWaiters.get(node);
+      if (waiters === undefined) this.#linkWaiters.set(node, (waiters = new Set()));
+      const set = waiters;
+      const wake = (): void => {
+        clearTimeout(timer);
+        set.delete(wake);
+        if (set.size === 0 && this.#linkWaiters.get(node) === set) this.#linkWaiters.delete(node);
+        resolve(this.#links.has(node));
+      };
+      const timer = setTimeout(wake, timeout);
+      set.add(wake);
+    });
   }
 
   /** A handle on a linked node (throws {@link UnknownNodeError} if there is no link). */

@@ -1,8 +1,11 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DuplicateLinkError, HandshakeError } from '../../cluster/errors.js';
+import { encodeFrame, FrameDecoder } from '../../cluster/frame-codec.js';
 import { Identity } from '../../cluster/identity.js';
-import { FrameType } from '../../cluster/protocol.js';
+import { type Frame, FrameType } from '../../cluster/protocol.js';
+import type { Transport } from '../../cluster/transport.js';
+import { createTlsTransport } from '../../cluster/transport-tls.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { eventually } from '../helpers/eventually.js';
 import { bytes, collector, Nodes, text } from './helpers.js';
@@ -15,7 +18,9 @@ beforeAll(async () => {
 
 const nodes = new Nodes();
 const raws: RawPeer[] = [];
+const transports: Transport[] = [];
 afterEach(async () => {
+  await Promise.all(transports.splice(0).map((t) => t.close()));
   await Promise.all(raws.splice(0).map((r) => r.close()));
   await nodes.closeAll();
 });
@@ -89,6 +94,30 @@ describe('cluster membership edge cases', () => {
     expect([first.name, again.name]).toEqual(['beta', 'beta']);
     expect(alpha.peers()).toEqual(['beta']);
     expect(await alpha.ping('beta')).toBe('pong');
+  });
+
+  it('waits for the link the other side keeps when its dial is refused as a crossing dial', async () => {
+    const alpha = await nodes.start('alpha', identity);
+    // A stand-in for node 'ghost': it refuses alpha's dial as a crossing dial, then dials alpha itself.
+    const ghost = createTlsTransport(identity);
+    transports.push(ghost);
+    const hellos: Frame[] = [];
+    const listener = await ghost.listen('127.0.0.1', 0, (conn) => {
+      const dec = new FrameDecoder();
+      conn.main.onData((chunk) => {
+        dec.pushTo(chunk, hellos);
+        conn.main.write(
+          encodeFrame([FrameType.Reject, 'duplicate: crossing dial, ghost dials alpha', 'ghost']),
+        );
+      });
+    });
+    const connecting = alpha.connect('127.0.0.1', listener.port);
+    await eventually(() => expect(hellos.map((f) => f[0])).toEqual([FrameType.Hello]));
+    const raw = await RawPeer.dial(identity, alpha.port);
+    raws.push(raw);
+    await raw.join('ghost');
+    expect((await connecting).name).toBe('ghost');
+    expect(alpha.peers()).toEqual(['ghost']);
   });
 
   it('types a duplicate refusal as a HandshakeError naming the refusing node', () => {
