@@ -21,8 +21,8 @@
  * const node = new ShardNode({ runtime, mesh, registry, routes, thread: 0 });
  * node.send(pidOnShard3, new Uint8Array([1])); // an enqueue into the ring to shard 3
  */
-import { deserializeError, serializeError } from '../runtime/errors.js';
-import { assertPid, isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
+import { deserializeError, InvalidArgumentError, serializeError } from '../runtime/errors.js';
+import { assertPid, describe, isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Behaviour, ExitReason, MonitorRef, Pid, SpawnOptions, TimerRef } from '../runtime/types.js';
 import type { Mesh } from './mesh.js';
@@ -206,6 +206,12 @@ export class ShardNode {
 
   sendAfter(pid: Pid, ms: number, msg: unknown): TimerRef {
     if (this.isLocal(pid)) return this.rt.sendAfter(pid, ms, msg);
+    // Checked now, as Runtime.sendAfter does: from inside the timer a bad pid would throw where no
+    // caller can catch it, and a bad ms would fire at once.
+    assertPid(pid, 'sendAfter: pid');
+    if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
+      throw new InvalidArgumentError(`sendAfter: ms must be a finite number >= 0, got ${describe(ms)}`);
+    }
     const clock = this.rt.clock;
     let done = false;
     const handle = clock.setTimer(ms, () => {
@@ -225,6 +231,7 @@ export class ShardNode {
   // ---- names ----------------------------------------------------------------------------------
 
   register(name: string, pid: Pid): boolean {
+    assertPid(pid, 'register: pid');
     if (this.isLocal(pid) && !this.rt.isAlive(pid)) return false;
     if (!this.isLocal(pid) && this.threadOf(pid) < 0) return false;
     if (!this.registry.register(name, pid)) return false;

@@ -142,6 +142,9 @@ describe('Scheduler messaging', () => {
     expect(() => sched.link(c.pid, 'abc' as unknown as number)).toThrow(/link: b must be a pid/);
     expect(() => sched.unlink(a, 1.5)).toThrow(/unlink: b must be a pid/);
     expect(() => sched.monitor(c.pid, 'x' as unknown as number)).toThrow(/monitor: target must be a pid/);
+    expect(() => sched.register('n', 'abc' as unknown as number)).toThrow(/register: pid must be a pid/);
+    expect(() => sched.sendAfter('abc' as unknown as number, 1, 1)).toThrow(/sendAfter: pid must be a pid/);
+    expect(() => sched.sendAfter(a, -1, 1)).toThrow(/sendAfter: ms must be a finite number >= 0, got -1/);
     // The failed link did not signal noproc to its valid end.
     expect(sched.isAlive(c.pid)).toBe(true);
   });
