@@ -28,7 +28,13 @@ export {
   WasmTrapError,
   WasmUnknownModuleError,
 } from './errors.js';
-export { EXAMPLE_GUESTS, type ExampleGuest, exampleGuestBytes, exampleGuestPath } from './examples.js';
+export {
+  EXAMPLE_GUESTS,
+  type ExampleGuest,
+  exampleGuestBytes,
+  exampleGuestPath,
+  examplePingArgs,
+} from './examples.js';
 export {
   type HostNode,
   WasmHost,

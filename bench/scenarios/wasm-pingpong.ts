@@ -5,19 +5,15 @@
  * Needs the guests built (`npm run build:as`).
  */
 import { type Pid, Runtime, silentLogger } from '../../runtime/index.js';
-import { exampleGuestBytes as guestBytes, type HostingMode, WasmHost } from '../../wasm-actors/index.js';
+import {
+  examplePingArgs,
+  exampleGuestBytes as guestBytes,
+  type HostingMode,
+  WasmHost,
+} from '../../wasm-actors/index.js';
 import { compare, metric } from '../harness/result.js';
 import type { Scenario } from '../harness/scenario.js';
 import { measureInterleaved } from '../harness/throughput.js';
-
-function pingArgs(pong: Pid, report: Pid, rounds: number, inflight: number): Uint8Array {
-  const dv = new DataView(new ArrayBuffer(24));
-  dv.setFloat64(0, pong, true);
-  dv.setFloat64(8, report, true);
-  dv.setUint32(16, rounds, true);
-  dv.setUint32(20, inflight, true);
-  return new Uint8Array(dv.buffer);
-}
 
 interface PingPong {
   readonly batch: (size: number) => Promise<number>;
@@ -39,7 +35,7 @@ function wasmPingPong(mode: HostingMode, inflight: number): PingPong {
       const done = new Promise<number>((resolve) => {
         settle = () => resolve(rounds * 2);
       });
-      const ping = host.spawn('ping', pingArgs(pong, report, rounds, inflight));
+      const ping = host.spawn('ping', examplePingArgs(pong, report, rounds, inflight));
       return done.then((n) => {
         rt.exit(ping, 'normal');
         return n;

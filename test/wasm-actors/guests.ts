@@ -129,13 +129,5 @@ export function collector(rt: { spawn(b: object): Pid }): {
   return { pid, messages, texts: () => messages.map(text) };
 }
 
-/** Binary args for the ping guest: [pong f64][report f64][rounds u32][in flight u32]. */
-export function pingArgs(pong: Pid, report: Pid, rounds: number, inflight: number): Uint8Array {
-  const buf = new ArrayBuffer(24);
-  const dv = new DataView(buf);
-  dv.setFloat64(0, pong, true);
-  dv.setFloat64(8, report, true);
-  dv.setUint32(16, rounds, true);
-  dv.setUint32(20, inflight, true);
-  return new Uint8Array(buf);
-}
+/** Binary args for the ping guest (the public helper; re-exported for the tests' imports). */
+export { examplePingArgs as pingArgs } from '../../wasm-actors/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Runtime } from '../../runtime/index.js';
+import { InvalidArgumentError, makePid, type Runtime } from '../../runtime/index.js';
 import { type HostingMode, type WasmHost, wasmRequest } from '../../wasm-actors/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { collector, guestBytes, pingArgs, text, useWasmHost } from './guests.js';
@@ -171,5 +171,25 @@ describe('names from a guest', () => {
     rt.send(second, wasmRequest(c.pid, 'status'));
     await eventually(() => expect(c.texts()).toEqual(['0', '-5']));
     expect(rt.whereis('same')).toBe(first);
+  });
+});
+
+describe('examplePingArgs (the ping guest spawn arguments)', () => {
+  it('lays out [pong f64][report f64][rounds u32][in flight u32] little-endian', () => {
+    const [pong, report] = [makePid(0, 2 ** 40), makePid(3, 5)];
+    const dv = new DataView(pingArgs(pong, report, 0xffff_ffff, 4).buffer);
+    expect(dv.byteLength).toBe(24);
+    expect([dv.getFloat64(0, true), dv.getFloat64(8, true)]).toEqual([pong, report]);
+    expect([dv.getUint32(16, true), dv.getUint32(20, true)]).toEqual([0xffff_ffff, 4]);
+  });
+
+  it('rejects bad arguments, naming the argument and the rule', () => {
+    const pid = makePid(0, 1);
+    expect(() => pingArgs(0, pid, 1, 1)).toThrow(/examplePingArgs: pong must be a pid.*got 0/);
+    expect(() => pingArgs(pid, -2, 1, 1)).toThrow(/examplePingArgs: report must be a pid/);
+    expect(() => pingArgs(pid, pid, 2 ** 32, 1)).toThrow(
+      /examplePingArgs: rounds must be an integer in 0\.\.2\^32-1, got 4294967296/,
+    );
+    expect(() => pingArgs(pid, pid, 1, 1.5)).toThrow(InvalidArgumentError);
   });
 });
