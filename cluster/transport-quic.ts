@@ -32,6 +32,7 @@ import {
   ACCEPT_BYTE,
   BufferedStream,
   type ByteStream,
+  CloseSignal,
   type Connection,
   type DialOptions,
   type Listener,
@@ -229,8 +230,7 @@ class QuicConnection implements Connection {
   readonly #streams = new Set<QuicStream>();
   #onStream: ((s: ByteStream) => void) | undefined;
   #heldStreams: QuicStream[] = [];
-  #closeHandlers: ((err?: Error) => void)[] = [];
-  #closed: { err: Error | undefined } | undefined;
+  readonly #closed = new CloseSignal();
   #closing: Promise<void> | undefined;
 
   constructor(native: NativeConnection, main: QuicStream, remote: PeerIdentity) {
@@ -249,7 +249,7 @@ class QuicConnection implements Connection {
   /** Accept the peer's further streams (lanes) for as long as the connection lives. */
   acceptStreams(): void {
     void (async () => {
-      while (this.#closed === undefined) {
+      while (!this.#closed.closed) {
         let native: NativeStream;
         try {
           native = await this.#native.inboundStream();
@@ -285,16 +285,13 @@ class QuicConnection implements Connection {
   }
 
   onClose(handler: (err?: Error) => void): void {
-    if (this.#closed) handler(this.#closed.err);
-    else this.#closeHandlers.push(handler);
+    this.#closed.on(handler);
   }
 
   #finish(err: Error | undefined): void {
-    if (this.#closed) return;
-    this.#closed = { err };
-    for (const s of this.#streams) s.end(err);
-    for (const h of this.#closeHandlers) h(err);
-    this.#closeHandlers = [];
+    this.#closed.fire(err, () => {
+      for (const s of this.#streams) s.end(err);
+    });
   }
 
   close(): Promise<void> {
@@ -308,7 +305,7 @@ class QuicConnection implements Connection {
   }
 
   destroy(err?: Error): void {
-    if (this.#closed === undefined) {
+    if (!this.#closed.closed) {
       this.#native.abort();
       this.#finish(err);
     }

@@ -21,6 +21,7 @@ import {
   ACCEPT_BYTE,
   BufferedStream,
   type ByteStream,
+  CloseSignal,
   type Connection,
   type DialOptions,
   type Listener,
@@ -34,8 +35,7 @@ class TlsConnection implements Connection {
   readonly maxStreams = 1;
   readonly main: BufferedStream;
   readonly #socket: tls.TLSSocket;
-  #closeHandlers: ((err?: Error) => void)[] = [];
-  #closed: { err: Error | undefined } | undefined;
+  readonly #closed = new CloseSignal();
   #closing: Promise<void> | undefined;
 
   constructor(socket: tls.TLSSocket, remote: PeerIdentity, head: Uint8Array | undefined) {
@@ -52,9 +52,7 @@ class TlsConnection implements Connection {
     });
     socket.on('close', () => {
       this.main.end(error);
-      this.#closed = { err: error };
-      for (const h of this.#closeHandlers) h(error);
-      this.#closeHandlers = [];
+      this.#closed.fire(error);
     });
   }
 
@@ -65,8 +63,7 @@ class TlsConnection implements Connection {
   onStream(): void {}
 
   onClose(handler: (err?: Error) => void): void {
-    if (this.#closed) handler(this.#closed.err);
-    else this.#closeHandlers.push(handler);
+    this.#closed.on(handler);
   }
 
   close(): Promise<void> {

@@ -126,3 +126,35 @@ export class BufferedStream implements ByteStream {
     this.#onEnd?.(err);
   }
 }
+
+/**
+ * A connection's "closed once, tell everyone" bookkeeping, shared by the transports: handlers
+ * added after the close run at once with the same error.
+ */
+export class CloseSignal {
+  #handlers: ((err?: Error) => void)[] = [];
+  #closed: { err: Error | undefined } | undefined;
+
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  on(handler: (err?: Error) => void): void {
+    if (this.#closed) handler(this.#closed.err);
+    else this.#handlers.push(handler);
+  }
+
+  /**
+   * Mark closed, run `first` (already seeing `closed`, so re-entrant close paths are no-ops),
+   * then the handlers. Returns false, doing nothing, if already closed.
+   */
+  fire(err: Error | undefined, first?: () => void): boolean {
+    if (this.#closed) return false;
+    this.#closed = { err };
+    first?.();
+    const handlers = this.#handlers;
+    this.#handlers = [];
+    for (const h of handlers) h(err);
+    return true;
+  }
+}

@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HandshakeError } from '../../cluster/errors.js';
 import { ClusterCa, Identity } from '../../cluster/identity.js';
-import type { Connection, Transport } from '../../cluster/transport.js';
+import { CloseSignal, type Connection, type Transport } from '../../cluster/transport.js';
 import { createQuicTransport } from '../../cluster/transport-quic.js';
 import { createTlsTransport } from '../../cluster/transport-tls.js';
 import { eventually } from '../helpers/eventually.js';
@@ -131,6 +131,24 @@ describe.each(transports)('transport conformance: %s', (_kind, create) => {
     await expect(make(shared).dial('127.0.0.1', port, { timeout: 4000 })).rejects.toBeInstanceOf(
       HandshakeError,
     );
+  });
+});
+
+describe('CloseSignal', () => {
+  it('fires once, runs `first` before the handlers, and tells late handlers the same error', () => {
+    const signal = new CloseSignal();
+    const seen: string[] = [];
+    signal.on((err) => seen.push(`early ${err?.message}`));
+    const boom = new Error('boom');
+    expect(
+      signal.fire(boom, () => {
+        seen.push(`first closed=${signal.closed}`);
+        expect(signal.fire(undefined)).toBe(false); // a re-entrant close is a no-op
+      }),
+    ).toBe(true);
+    expect(signal.fire(new Error('again'))).toBe(false);
+    signal.on((err) => seen.push(`late ${err?.message}`));
+    expect(seen).toEqual(['first closed=true', 'early boom', 'late boom']);
   });
 });
 
