@@ -25,6 +25,7 @@ import { deserializeError, InvalidArgumentError, serializeError } from '../runti
 import { assertPid, describe, isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Behaviour, ExitReason, MonitorRef, Pid, SpawnOptions, TimerRef } from '../runtime/types.js';
+import { checkReason } from '../runtime/validate.js';
 import type { Mesh } from './mesh.js';
 import {
   type Control,
@@ -372,11 +373,15 @@ export class ShardNode {
 
   exit(pid: Pid, reason: ExitReason): boolean {
     if (this.isLocal(pid)) return this.rt.exit(pid, reason);
+    // Checked here: on the owning shard a bad value would throw inside its control dispatch.
+    assertPid(pid, 'exit: pid');
+    checkReason(reason);
     return this.#toOwner(pid, { t: 'exit', pid, reason });
   }
 
   exitSignal(from: Pid, to: Pid, reason: ExitReason): boolean {
     if (this.isLocal(to)) return this.rt._exitSignalFrom(from, to, reason);
+    checkReason(reason);
     return this.#toOwner(to, { t: 'signal', from, to, reason });
   }
 

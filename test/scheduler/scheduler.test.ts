@@ -145,6 +145,10 @@ describe('Scheduler messaging', () => {
     expect(() => sched.register('n', 'abc' as unknown as number)).toThrow(/register: pid must be a pid/);
     expect(() => sched.sendAfter('abc' as unknown as number, 1, 1)).toThrow(/sendAfter: pid must be a pid/);
     expect(() => sched.sendAfter(a, -1, 1)).toThrow(/sendAfter: ms must be a finite number >= 0, got -1/);
+    expect(() => sched.exit(a, 42 as unknown as string)).toThrow(
+      /exit reason must be a non-empty string, got 42/,
+    );
+    expect(() => sched.exit('abc' as unknown as number, 'normal')).toThrow(/exit: pid must be a pid/);
     // The failed link did not signal noproc to its valid end.
     expect(sched.isAlive(c.pid)).toBe(true);
   });
