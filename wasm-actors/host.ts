@@ -181,6 +181,9 @@ export class WasmHost {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError(`load('${name}'): options must be an object, got ${describe(options)}`);
     }
+    // Before reading and compiling, which a taken name would waste; #register checks again
+    // because two async loads of one name can both pass here.
+    if (this.#modules.has(name)) throw new WasmModuleExistsError(name);
   }
 
   #register(

@@ -147,6 +147,21 @@ describe('loading guest modules', () => {
     expect(() => host.loadSync('echo', guestBytes('echo'))).toThrow(WasmModuleExistsError);
   });
 
+  it('refuses a taken name before reading or compiling the source, and once for two racing loads', async () => {
+    setup();
+    host.loadSync('echo', guestBytes('echo'));
+    await expect(host.load('echo', '/nonexistent/echo.wasm')).rejects.toThrow(WasmModuleExistsError);
+    expect(() => host.loadSync('echo', new Uint8Array([1, 2, 3]))).toThrow(WasmModuleExistsError);
+    const both = await Promise.allSettled([
+      host.load('kv', guestPath('kv')),
+      host.load('kv', guestPath('kv')),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((both.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(
+      WasmModuleExistsError,
+    );
+  });
+
   it('spawning an unknown module names it and lists the loaded ones', () => {
     setup();
     host.loadSync('echo', guestBytes('echo'));
