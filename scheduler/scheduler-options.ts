@@ -89,6 +89,30 @@ export function checkInt(value: unknown, what: string, min: number, max = Number
   return value;
 }
 
+/** `options.ringBytes`: a power of two in 1024..2^30 (ring offsets are masked, so sizes must be 2^k). */
+export function checkRingBytes(value: unknown): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 1024 ||
+    value > 2 ** 30 ||
+    (value & (value - 1)) !== 0
+  ) {
+    throw new SchedulerOptionError(
+      `options.ringBytes must be a power of two between 1024 and 2^30, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/** `options.idleWait`: 'async' or 'block'. */
+export function checkIdleWait(value: unknown): 'async' | 'block' {
+  if (value !== 'async' && value !== 'block') {
+    throw new SchedulerOptionError(`options.idleWait must be 'async' or 'block', got ${String(value)}`);
+  }
+  return value;
+}
+
 /** True for `{ module }` / `{ wasm }` spawn targets (not a handler object). */
 export function isModule(target: unknown): target is ActorModule | WasmActorModule {
   return (

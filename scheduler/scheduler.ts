@@ -54,7 +54,9 @@ import type { ModuleSpawn } from './protocol.js';
 import { RoutedNode } from './routed-node.js';
 import {
   type ActorModule,
+  checkIdleWait,
   checkInt,
+  checkRingBytes,
   isModule,
   type SchedulerOptions,
   type SchedulerSpawnOptions,
@@ -139,25 +141,11 @@ export class Scheduler extends RoutedNode implements LocalNode {
     this.shards = checkInt(options.shards ?? availableParallelism(), 'options.shards', 1, 256);
     this.maxHandlerMs = checkInt(options.maxHandlerMs ?? 1000, 'options.maxHandlerMs', 1);
     this.#spawnTimeoutMs = checkInt(options.spawnTimeoutMs ?? 10_000, 'options.spawnTimeoutMs', 1);
-    this.#ringBytes = options.ringBytes ?? 1 << 18;
-    if (
-      !Number.isInteger(this.#ringBytes) ||
-      this.#ringBytes < 1024 ||
-      this.#ringBytes > 2 ** 30 ||
-      (this.#ringBytes & (this.#ringBytes - 1)) !== 0
-    ) {
-      throw new SchedulerOptionError(
-        `options.ringBytes must be a power of two between 1024 and 2^30, got ${String(options.ringBytes)}`,
-      );
-    }
+    this.#ringBytes = checkRingBytes(options.ringBytes ?? 1 << 18);
     this.#turnsPerTick = checkInt(options.turnsPerTick ?? 64, 'options.turnsPerTick', 1);
     this.#logger = options.logger ?? consoleLogger;
     if (options.spinMicros !== undefined) checkInt(options.spinMicros, 'options.spinMicros', 0, 1_000_000);
-    if (options.idleWait !== undefined && options.idleWait !== 'async' && options.idleWait !== 'block') {
-      throw new SchedulerOptionError(
-        `options.idleWait must be 'async' or 'block', got ${String(options.idleWait)}`,
-      );
-    }
+    if (options.idleWait !== undefined) checkIdleWait(options.idleWait);
     const threads = this.shards + 1;
     this.#buffers = createMeshBuffers(threads, this.#ringBytes);
     this.#meshOptions = {
