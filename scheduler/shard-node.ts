@@ -213,11 +213,18 @@ export class ShardNode {
     if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
       throw new InvalidArgumentError(`sendAfter: ms must be a finite number >= 0, got ${describe(ms)}`);
     }
+    // Encoded now, for the same reason: a message that cannot cross shards throws at this call,
+    // not later inside the timer. (Bytes go as they are, like send's pid-record fast path.)
+    const bytes = msg instanceof Uint8Array && msg.constructor === Uint8Array ? msg : undefined;
+    const parts = bytes === undefined ? encodeUserParts(pid, msg) : undefined;
     const clock = this.rt.clock;
     let done = false;
     const handle = clock.setTimer(ms, () => {
       done = true;
-      this.send(pid, msg);
+      const t = this.threadOf(pid);
+      if (t < 0) return;
+      if (parts !== undefined) this.mesh.sendParts(t, parts[0], parts[1]);
+      else this.mesh.sendBytes(t, pid, bytes as Uint8Array);
     });
     return {
       cancel: () => {

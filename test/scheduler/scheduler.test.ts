@@ -129,6 +129,24 @@ describe('Scheduler messaging', () => {
     const a = agent(sched, c.pid, { placement: { shard: 0 } });
     expect(() => sched.send(a, { fn: () => 1 })).toThrow(/msg\.fn is a function/);
     expect(() => sched.send(a, new Map())).toThrow(/instance of Map/);
+    // A delayed send refuses it at the call too, not later inside its timer.
+    expect(() => sched.sendAfter(a, 1, { fn: () => 1 })).toThrow(/msg\.fn is a function/);
+  });
+
+  it('sendAfter from the main thread delivers plain data and bytes to a shard process', async () => {
+    const sched = make();
+    const c = collector(sched);
+    const a = agent(sched, c.pid, { placement: { shard: 0 } });
+    await ready(c.inbox, [a]);
+    sched.sendAfter(a, 5, { cmd: 'echo', to: c.pid, body: 'late' });
+    sched.sendAfter(a, 5, new Uint8Array([1, 2, 3]));
+    const cancelled = sched.sendAfter(a, 10_000, { cmd: 'echo', to: c.pid, body: 'never' });
+    expect(cancelled.cancel()).toBe(true);
+    await eventually(() => {
+      expect(c.inbox).toContain('late');
+      expect(c.inbox).toContainEqual({ bytes: new Uint8Array([1, 2, 3]) });
+    });
+    expect(c.inbox).not.toContain('never');
   });
 
   it('a value that is not a pid reaches no shard: throws naming the argument, or false as on a Runtime', () => {
