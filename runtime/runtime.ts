@@ -20,6 +20,7 @@ import type {
 import {
   checkBehaviour,
   checkCapacity,
+  checkDelay,
   checkName,
   checkPositiveInt,
   checkReason,
@@ -261,9 +262,7 @@ export class Runtime implements LocalNode {
    */
   sendAfter(pid: Pid, ms: number, msg: unknown): TimerRef {
     assertPid(pid, 'sendAfter: pid');
-    if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
-      throw new InvalidArgumentError(`sendAfter: ms must be a finite number >= 0, got ${describe(ms)}`);
-    }
+    checkDelay(ms, 'sendAfter: ms');
     let done = false;
     const handle = this.clock.setTimer(ms, () => {
       done = true;

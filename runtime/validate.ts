@@ -62,3 +62,10 @@ export function checkPositiveInt(value: unknown, what: string): number {
   }
   return value;
 }
+
+/** A timer delay: a finite number of milliseconds >= 0 (`what` names the argument). */
+export function checkDelay(ms: unknown, what: string): asserts ms is number {
+  if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
+    throw new InvalidArgumentError(`${what} must be a finite number >= 0, got ${describe(ms)}`);
+  }
+}

@@ -21,11 +21,11 @@
  * const node = new ShardNode({ runtime, mesh, registry, routes, thread: 0 });
  * node.send(pidOnShard3, new Uint8Array([1])); // an enqueue into the ring to shard 3
  */
-import { deserializeError, InvalidArgumentError, serializeError } from '../runtime/errors.js';
-import { assertPid, describe, isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
+import { deserializeError, serializeError } from '../runtime/errors.js';
+import { assertPid, isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Behaviour, ExitReason, MonitorRef, Pid, SpawnOptions, TimerRef } from '../runtime/types.js';
-import { checkReason } from '../runtime/validate.js';
+import { checkDelay, checkReason } from '../runtime/validate.js';
 import type { Mesh } from './mesh.js';
 import {
   type Control,
@@ -210,9 +210,7 @@ export class ShardNode {
     // Checked now, as Runtime.sendAfter does: from inside the timer a bad pid would throw where no
     // caller can catch it, and a bad ms would fire at once.
     assertPid(pid, 'sendAfter: pid');
-    if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
-      throw new InvalidArgumentError(`sendAfter: ms must be a finite number >= 0, got ${describe(ms)}`);
-    }
+    checkDelay(ms, 'sendAfter: ms');
     // Encoded now, for the same reason: a message that cannot cross shards throws at this call,
     // not later inside the timer. (Bytes go as they are, like send's pid-record fast path.)
     const bytes = msg instanceof Uint8Array && msg.constructor === Uint8Array ? msg : undefined;
