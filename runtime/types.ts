@@ -202,6 +202,16 @@ export interface LocalNode {
    * cluster's `noconnection` down) that bypasses mailbox bounds. False if the pid is dead.
    */
   notify(pid: Pid, msg: unknown): boolean;
+  /**
+   * Optional: deliver the bytes `src[start, end)` as a fresh `Uint8Array` message, as
+   * `send(pid, src.slice(start, end))` would, without the intermediate copy where the node can
+   * write them straight into a transport (a scheduler's ring to another shard). The caller may
+   * reuse `src` as soon as this returns. The Wasm host uses it for guest sends.
+   *
+   * @example
+   * const ok = node.sendCopy ? node.sendCopy(pid, mem, ptr, ptr + len) : node.send(pid, mem.slice(ptr, ptr + len));
+   */
+  sendCopy?(pid: Pid, src: Uint8Array, start: number, end: number): boolean;
   register(name: string, pid: Pid): boolean;
   unregister(name: string): boolean;
   whereis(name: string): Pid | undefined;

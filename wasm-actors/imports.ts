@@ -131,6 +131,12 @@ export function createImports(module: WasmModule): {
       return node.isAlive(pid) ? REFUSED : NOPROC;
     }
     if (len > host.maxMessageBytes) return TOO_LARGE;
+    // A node that can copy straight into its transport (a shard's ring) skips the fresh array.
+    if (node.sendCopy !== undefined) {
+      if (!isPid(pid)) return BADARG;
+      if (node.sendCopy(pid, u8, ptr, ptr + len)) return OK;
+      return node.isAlive(pid) ? REFUSED : NOPROC;
+    }
     return deliver(pid, u8.slice(ptr, ptr + len));
   };
   /** An AssemblyScript string (UTF-16, byte length in the header word before it). */
