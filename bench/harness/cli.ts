@@ -13,7 +13,7 @@ import { type DiscoveredScenarios, defaultScenariosDir, discoverScenarios } from
 import { BenchArgumentError, UnknownScenarioError } from './errors.js';
 import { formatTable, writeResult } from './result.js';
 import { checkIntegerSettings, runScenario } from './run-scenario.js';
-import type { Scenario, Settings, SettingValue } from './scenario.js';
+import type { IntegerRange, Scenario, Settings, SettingValue } from './scenario.js';
 
 export interface CliOptions {
   /** Where table and listing go (default: process.stdout). */
@@ -167,13 +167,18 @@ function checkOverrides(selected: readonly Scenario[], overrides: ReadonlyMap<st
   }
 }
 
+/** How `--list` shows an integer setting's bounds: `[1..1000]`, `[1..]`. */
+function bounds(range: IntegerRange | undefined): string {
+  return range === undefined ? '' : `[${range.min}..${range.max ?? ''}]`;
+}
+
 function listing(found: DiscoveredScenarios): string {
   if (found.scenarios.size === 0) return 'no scenarios found\n';
   const width = Math.max(...[...found.scenarios.keys()].map((n) => n.length));
   return [...found.scenarios.values()]
     .map((s) => {
       const settings = Object.entries(s.defaults)
-        .map(([k, v]) => `${k}=${v}`)
+        .map(([k, v]) => `${k}=${v}${bounds(s.integers?.[k])}`)
         .join(' ');
       return `${s.name.padEnd(width)}  ${s.description}${settings ? `\n${' '.repeat(width)}  settings: ${settings}` : ''}`;
     })

@@ -41,7 +41,8 @@ describe('bench runner', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/^failing\s+always fails/m);
     expect(out).toMatch(/^tiny\s+a summing loop/m);
-    expect(out).toContain('settings: step=1 label=x fast=true');
+    // Integer settings show their inclusive bounds, so a user sees the rule before breaking it.
+    expect(out).toContain('settings: step=1[1..1000] label=x fast=true');
   });
 
   it('discovers the real scenarios pingpong, spawn and restart', async () => {
