@@ -198,6 +198,20 @@ export class Mesh {
     return result;
   }
 
+  /**
+   * {@link sendBytes} of `src[start, end)`: written from the caller's memory (a Wasm guest's)
+   * straight into the ring as a pid record. Only when that cannot happen now (ring full, queued
+   * messages ahead, larger than a record) is the range copied out, so the message can wait in the
+   * local queue or be chunked — the caller may reuse `src` as soon as this returns.
+   */
+  sendCopy(thread: number, pid: number, src: Uint8Array, start: number, end: number): SendResult {
+    const out = this.#out[thread];
+    if (out == null) return 'refused';
+    if (!out.trySendPidRange(pid, src, start, end)) return this.sendBytes(thread, pid, src.slice(start, end));
+    this.#written(thread, out);
+    return 'sent';
+  }
+
   /** {@link send} of `head` + `body` without concatenating them; `force` ignores the queue bound. */
   sendParts(thread: number, head: Uint8Array, body: Uint8Array, force = false): SendResult {
     const out = this.#out[thread];

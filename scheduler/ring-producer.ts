@@ -259,7 +259,17 @@ export class RingProducer {
    * caller then sends the message the generic way (which queues it behind a full ring).
    */
   trySendPid(pid: number, body: Uint8Array): boolean {
-    const len = body.length + 8;
+    return this.trySendPidRange(pid, body, 0, body.length);
+  }
+
+  /**
+   * {@link trySendPid} of `src[start, end)` — bytes copied straight from the caller's memory (a
+   * Wasm guest's) into the ring, with no intermediate array. The caller may reuse `src` at once.
+   * Same contract: false means nothing was written.
+   */
+  trySendPidRange(pid: number, src: Uint8Array, start: number, end: number): boolean {
+    const n = end - start;
+    const len = n + 8;
     if (this.#queue.length !== this.#queueStart || len > this.maxChunk || !this.#hasRoom(len)) return false;
     const mask = this.#mask;
     const words = this.#words;
@@ -268,29 +278,28 @@ export class RingProducer {
     words[pos >>> 2] = PID_RECORD | len;
     words[((pos + 4) & mask) >>> 2] = pidU32[0] as number;
     words[((pos + 8) & mask) >>> 2] = pidU32[1] as number;
-    const n = body.length;
     if (n <= 64) {
       // Small bodies as whole words: the payload starts 4-aligned and its padding to 4 bytes is
       // ours to fill, so the last partial word may carry zeros. A quarter of the stores of a byte
       // loop into the shared buffer.
       const wmask = mask >>> 2;
       let w = ((pos + 12) & mask) >>> 2;
-      let i = 0;
-      for (; i + 4 <= n; i += 4) {
+      let i = start;
+      for (; i + 4 <= end; i += 4) {
         words[w] =
-          ((body[i] as number) |
-            ((body[i + 1] as number) << 8) |
-            ((body[i + 2] as number) << 16) |
-            ((body[i + 3] as number) << 24)) >>>
+          ((src[i] as number) |
+            ((src[i + 1] as number) << 8) |
+            ((src[i + 2] as number) << 16) |
+            ((src[i + 3] as number) << 24)) >>>
           0;
         w = (w + 1) & wmask;
       }
-      if (i < n) {
+      if (i < end) {
         let last = 0;
-        for (let shift = 0; i < n; i++, shift += 8) last |= (body[i] as number) << shift;
+        for (let shift = 0; i < end; i++, shift += 8) last |= (src[i] as number) << shift;
         words[w] = last >>> 0;
       }
-    } else this.#copyIn(body, 0, n, (pos + 12) & mask);
+    } else this.#copyIn(src, start, n, (pos + 12) & mask);
     this.#tail = (this.#tail + 4 + ((len + 3) & ~3)) >>> 0;
     this.#accepted++;
     return true;

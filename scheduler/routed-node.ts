@@ -38,6 +38,13 @@ export abstract class RoutedNode {
   send(pid: Pid, msg: unknown): boolean {
     return this.node.send(pid, msg);
   }
+  /**
+   * `send(pid, src.slice(start, end))`; to another shard the bytes are written from `src`
+   * straight into the ring (the Wasm host sends guest memory this way). `src` may be reused at once.
+   */
+  sendCopy(pid: Pid, src: Uint8Array, start: number, end: number): boolean {
+    return this.node.sendCopy(pid, src, start, end);
+  }
   sendNamed(name: string, msg: unknown): boolean {
     return this.node.sendNamed(name, msg);
   }

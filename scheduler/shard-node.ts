@@ -194,6 +194,21 @@ export class ShardNode {
     return this.mesh.sendParts(t, head, body) !== 'refused';
   }
 
+  /**
+   * `send(pid, src.slice(start, end))` without the intermediate array when `pid` lives on another
+   * shard: the bytes go from `src` (a Wasm guest's memory) straight into the ring. On this thread
+   * the runtime's mailbox keeps the message, so it gets its own copy.
+   */
+  sendCopy(pid: Pid, src: Uint8Array, start: number, end: number): boolean {
+    if (this.isLocal(pid)) return this.rt.send(pid, src.slice(start, end));
+    const t = this.threadOf(pid);
+    if (t < 0) {
+      if (typeof pid !== 'number') assertPid(pid, 'sendCopy: pid');
+      return false;
+    }
+    return this.mesh.sendCopy(t, pid, src, start, end) !== 'refused';
+  }
+
   sendNamed(name: string, msg: unknown): boolean {
     const pid = this.registry.whereis(name);
     return pid === undefined ? false : this.send(pid, msg);

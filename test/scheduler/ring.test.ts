@@ -131,6 +131,39 @@ describe('SPSC ring', () => {
     }
   });
 
+  it('a pid record written from a range of a larger buffer carries exactly that range, copied at the call', () => {
+    const sab = createRing({ capacity: 256 });
+    const tx = new RingProducer(sab, { maxChunk: 124 });
+    const rx = new RingConsumer(sab);
+    for (let size = 0; size <= 100; size += 3) {
+      // Guest memory: the message sits at an odd offset between bytes that must not travel.
+      const start = 1 + (size % 7);
+      const src = Uint8Array.from({ length: start + size + 9 }, (_, i) => (i * 13 + size) & 0xff);
+      const want = src.slice(start, start + size);
+      const pid = 2 ** 33 + size;
+      expect(tx.trySendPidRange(pid, src, start, start + size)).toBe(true);
+      src.fill(0xee); // the caller may reuse its memory at once
+      tx.publish();
+      const got: [number, Uint8Array][] = [];
+      rx.read(
+        () => {},
+        Number.POSITIVE_INFINITY,
+        0,
+        (p, b) => got.push([p, b]),
+      );
+      expect(got).toEqual([[pid, want]]);
+    }
+  });
+
+  it('a range larger than a record is refused by trySendPidRange and nothing is written', () => {
+    const sab = createRing({ capacity: 256 });
+    const tx = new RingProducer(sab, { maxChunk: 32 });
+    const src = new Uint8Array(100);
+    expect(tx.trySendPidRange(7, src, 10, 10 + 25)).toBe(false); // 25 + 8 pid bytes > 32
+    expect(tx.publish()).toBe(false);
+    expect(tx.trySendPidRange(7, src, 10, 10 + 24)).toBe(true);
+  });
+
   it('a message larger than the whole ring arrives intact', () => {
     const sab = createRing({ capacity: 256 });
     const tx = new RingProducer(sab);
