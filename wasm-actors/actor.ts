@@ -5,7 +5,7 @@
 import type { Context, ExitReason, HandlerBehaviour, Pid, TimerRef } from '../runtime/types.js';
 import { SIGNAL_DOWN, SIGNAL_EXIT } from './abi.js';
 import { POISON, type WasmInstance } from './instance.js';
-import { LocalBytes } from './local-bytes.js';
+import { drainLocal, giveBack, LocalBytes } from './local-bytes.js';
 import { encodeOther, errorDetail, isDown, isExit, isRequest, toBytes } from './messages.js';
 import type { WasmModule } from './module.js';
 
@@ -52,8 +52,30 @@ export class WasmActor implements HandlerBehaviour {
     const inst = this.inst;
     if (inst.dead !== undefined) throw inst.poisonFor(this);
     if (msg instanceof LocalBytes) {
-      this.replyTo = 0;
-      inst.receiveLocal(this, ctx, msg);
+      // The message hot path (a pooled message from a Wasm actor of this host, in a turn of its
+      // own), written out here rather than in a WasmInstance method: one JS call less per hop.
+      // `replyTo` is already 0 (a request resets it when its call returns or the actor crashes).
+      const len = msg.len;
+      if (inst.depth === 0 && len <= inst.inboxCap) {
+        const prev = inst.enterTop(this, ctx);
+        try {
+          // Growth detached the views (their length reads 0): rebuild them before the copy.
+          if (inst.inboxPtr + len > inst.u8.length) inst.refresh();
+          drainLocal(msg, inst, inst.inboxPtr);
+          inst.guestReceive(this.slot, len);
+          if (inst.collect !== undefined) inst.maybeCollect();
+        } catch (err) {
+          const trap = inst.fault(err, this);
+          inst.leaveTop(prev);
+          throw trap;
+        }
+        inst.leaveTop(prev);
+      } else {
+        // Nested in a call of this instance, or bigger than the inbox (rare): the general path.
+        const bytes = msg.toBytes();
+        giveBack(msg);
+        inst.receive(this, ctx, bytes);
+      }
     } else if (msg instanceof Uint8Array) {
       this.replyTo = 0;
       inst.receive(this, ctx, msg);

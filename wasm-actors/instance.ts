@@ -17,7 +17,6 @@ import type { Context } from '../runtime/types.js';
 import { PAGE_BYTES, REQUIRED_EXPORTS } from './abi.js';
 import type { WasmActor } from './actor.js';
 import { GuestFault, WasmTrapError } from './errors.js';
-import { drainLocal, type LocalBytes } from './local-bytes.js';
 import type { WasmModule } from './module.js';
 import { type WasmMemory, wasm } from './wasm-types.js';
 
@@ -52,7 +51,11 @@ const EMPTY = new Uint8Array(0);
 export class WasmInstance {
   readonly module: WasmModule;
   readonly memory: WasmMemory;
-  #receive: GuestExports['wactor_receive'] = unstarted;
+  /**
+   * The guest's `wactor_receive`. Public only for {@link WasmActor.receive}'s pooled-message fast
+   * path, which makes the call itself (one JS call layer less per message hop).
+   */
+  guestReceive: GuestExports['wactor_receive'] = unstarted;
   #inbox: GuestExports['wactor_inbox'] = unstarted;
   #init: GuestExports['wactor_init'] = unstarted;
   #signal: GuestExports['wactor_signal'] = unstarted;
@@ -61,8 +64,9 @@ export class WasmInstance {
   u8: Uint8Array;
   i32: Int32Array;
   dv: DataView;
-  #inboxPtr = 0;
-  #inboxCap = 0;
+  /** The guest's inbox: where each message is copied before `wactor_receive` (read-only outside). */
+  inboxPtr = 0;
+  inboxCap = 0;
 
   /** The actor whose call is running, and its context (valid while `depth > 0`). */
   cur: WasmActor | undefined = undefined;
@@ -76,8 +80,8 @@ export class WasmInstance {
   readonly #freeSlots: number[] = [];
   live = 0;
   #pendingStops: [WasmActor, string][] = [];
-  /** Host-driven GC (see {@link #maybeCollect}): the guest's `__collect`, if it exports one. */
-  #collect: (() => void) | undefined = undefined;
+  /** Host-driven GC (see {@link maybeCollect}): the guest's `__collect`, if it exports one. */
+  collect: (() => void) | undefined = undefined;
   /** Calls left until the next collection. */
   #gcLeft = GC_EVERY;
   /** Linear memory size at the last collection (growth triggers the next one). */
@@ -114,12 +118,12 @@ export class WasmInstance {
       }
       // The export functions are cached in fields: `instance.exports` is a frozen object whose
       // property loads cost more than a field load on every call.
-      this.#receive = ex.wactor_receive;
+      this.guestReceive = ex.wactor_receive;
       this.#inbox = ex.wactor_inbox;
       this.#init = ex.wactor_init;
       this.#signal = ex.wactor_signal;
       this.#stop = ex.wactor_stop;
-      this.#collect = typeof ex.__collect === 'function' ? ex.__collect : undefined;
+      this.collect = typeof ex.__collect === 'function' ? ex.__collect : undefined;
       const abi = ex.wactor_abi();
       if (abi !== 1) throw new Error(`wactor_abi() returned ${abi}; this host implements ABI version 1`);
       this.#setInbox(ex.wactor_inbox(inboxBytes), inboxBytes);
@@ -160,8 +164,8 @@ export class WasmInstance {
   #setInbox(ptr: number, min: number): void {
     ptr >>>= 0;
     this.check(ptr, min, 'wactor_inbox (returned buffer)');
-    this.#inboxPtr = ptr;
-    this.#inboxCap = min;
+    this.inboxPtr = ptr;
+    this.inboxCap = min;
   }
 
   /**
@@ -172,10 +176,10 @@ export class WasmInstance {
   #putText(s: string): number {
     const n = s.length;
     if (n <= 256) {
-      if (n > this.#inboxCap) this.#setInbox(this.#inbox(n), n);
+      if (n > this.inboxCap) this.#setInbox(this.#inbox(n), n);
       let u8 = this.u8;
-      if (this.#inboxPtr + n > u8.length) u8 = this.refresh();
-      const at = this.#inboxPtr;
+      if (this.inboxPtr + n > u8.length) u8 = this.refresh();
+      const at = this.inboxPtr;
       // One pass: write char codes while they are ASCII; the first other char sends the whole
       // string through TextEncoder instead (overwriting what was written).
       let i = 0;
@@ -192,10 +196,10 @@ export class WasmInstance {
   /** Copy `bytes` into the inbox (growing it through the guest if needed); returns the length. */
   #put(bytes: Uint8Array): number {
     const len = bytes.length;
-    if (len > this.#inboxCap) this.#setInbox(this.#inbox(len), len);
+    if (len > this.inboxCap) this.#setInbox(this.#inbox(len), len);
     let u8 = this.u8;
-    if (this.#inboxPtr + len > u8.length) u8 = this.refresh();
-    const at = this.#inboxPtr;
+    if (this.inboxPtr + len > u8.length) u8 = this.refresh();
+    const at = this.inboxPtr;
     // Small messages: a byte loop beats TypedArray.set's fixed cost (~13 vs ~28 ns for 12 bytes).
     if (len <= 64) for (let i = 0; i < len; i++) u8[at + i] = bytes[i]!;
     else u8.set(bytes, at);
@@ -210,9 +214,9 @@ export class WasmInstance {
    * soon as memory has grown since the last collection. A growth is seen without reading
    * `memory.buffer` (~30 ns): growth detaches the buffer under `u8`, whose length becomes 0.
    */
-  #maybeCollect(): void {
+  maybeCollect(): void {
     if (--this.#gcLeft !== 0 && this.u8.length === this.#gcBytes) return;
-    this.#collect!();
+    this.collect!();
     if (this.u8.buffer !== this.memory.buffer) this.refresh();
     this.#gcBytes = this.u8.length;
     this.#gcLeft = Math.max(GC_EVERY, this.live);
@@ -262,9 +266,9 @@ export class WasmInstance {
   /**
    * {@link #enter} for a call not nested in this instance (`depth === 0`), the message hot path:
    * only the module's active instance (another instance of this module calling in) can be set,
-   * so that is all there is to save, with no tuple. Returns it for {@link #leaveTop}.
+   * so that is all there is to save, with no tuple. Returns it for {@link leaveTop}.
    */
-  #enterTop(actor: WasmActor, ctx: Context): WasmInstance | undefined {
+  enterTop(actor: WasmActor, ctx: Context): WasmInstance | undefined {
     const module = this.module;
     const prev = module.active;
     this.cur = actor;
@@ -274,7 +278,7 @@ export class WasmInstance {
     return prev;
   }
 
-  #leaveTop(prev: WasmInstance | undefined): void {
+  leaveTop(prev: WasmInstance | undefined): void {
     this.depth = 0;
     this.cur = undefined;
     this.ctx = undefined;
@@ -293,9 +297,9 @@ export class WasmInstance {
     try {
       const len = typeof args === 'string' ? this.#putText(args) : this.#put(args ?? EMPTY);
       this.#init(actor.slot, len);
-      if (this.#collect !== undefined && this.depth === 1) this.#maybeCollect();
+      if (this.collect !== undefined && this.depth === 1) this.maybeCollect();
     } catch (err) {
-      throw this.#fault(err, actor);
+      throw this.fault(err, actor);
     } finally {
       this.#leave(saved);
     }
@@ -306,44 +310,22 @@ export class WasmInstance {
     if (this.depth !== 0) {
       const saved = this.#enter(actor, ctx);
       try {
-        this.#receive(actor.slot, this.#put(bytes));
+        this.guestReceive(actor.slot, this.#put(bytes));
       } catch (err) {
-        throw this.#fault(err, actor);
+        throw this.fault(err, actor);
       } finally {
         this.#leave(saved);
       }
       return;
     }
-    const prev = this.#enterTop(actor, ctx);
+    const prev = this.enterTop(actor, ctx);
     try {
-      this.#receive(actor.slot, this.#put(bytes));
-      if (this.#collect !== undefined) this.#maybeCollect();
+      this.guestReceive(actor.slot, this.#put(bytes));
+      if (this.collect !== undefined) this.maybeCollect();
     } catch (err) {
-      throw this.#fault(err, actor);
+      throw this.fault(err, actor);
     } finally {
-      this.#leaveTop(prev);
-    }
-  }
-
-  /** `receive` for a pooled same-host message (see local-bytes.ts). */
-  receiveLocal(actor: WasmActor, ctx: Context, m: LocalBytes): void {
-    if (this.depth !== 0) {
-      // Nested (rare): take the general path with a copy.
-      this.receive(actor, ctx, m.toBytes());
-      return;
-    }
-    const prev = this.#enterTop(actor, ctx);
-    try {
-      const len = m.len;
-      if (len > this.#inboxCap) this.#setInbox(this.#inbox(len), len);
-      if (this.#inboxPtr + len > this.u8.length) this.refresh();
-      drainLocal(m, this, this.#inboxPtr);
-      this.#receive(actor.slot, len);
-      if (this.#collect !== undefined) this.#maybeCollect();
-    } catch (err) {
-      throw this.#fault(err, actor);
-    } finally {
-      this.#leaveTop(prev);
+      this.leaveTop(prev);
     }
   }
 
@@ -365,9 +347,9 @@ export class WasmInstance {
       both.set(d, r.length);
       this.#put(both);
       this.#signal(actor.slot, kind, from, ref, r.length, d.length);
-      if (this.#collect !== undefined && this.depth === 1) this.#maybeCollect();
+      if (this.collect !== undefined && this.depth === 1) this.maybeCollect();
     } catch (err) {
-      throw this.#fault(err, actor);
+      throw this.fault(err, actor);
     } finally {
       this.#leave(saved);
     }
@@ -392,9 +374,9 @@ export class WasmInstance {
       try {
         const len = this.#putText(reason);
         this.#stop(actor.slot, len);
-        if (this.#collect !== undefined && this.depth === 1) this.#maybeCollect();
+        if (this.collect !== undefined && this.depth === 1) this.maybeCollect();
       } catch (err) {
-        const trap = this.#fault(err, actor);
+        const trap = this.fault(err, actor);
         this.module.host.logger.error(
           `wasm actor ${actor.pid} (${this.module.name}) trapped while stopping`,
           {
@@ -415,7 +397,7 @@ export class WasmInstance {
   }
 
   /** Turn whatever a guest call threw into the actor's crash error, and kill the instance. */
-  #fault(err: unknown, actor: WasmActor): WasmTrapError {
+  fault(err: unknown, actor: WasmActor): WasmTrapError {
     if (err instanceof WasmTrapError) return err;
     let trap = err instanceof Error ? err.message : String(err);
     if (err instanceof RangeError && /call stack/i.test(trap)) trap = `stack overflow (${trap})`;
