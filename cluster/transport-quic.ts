@@ -29,6 +29,15 @@ import { X509Certificate } from 'node:crypto';
 import { HandshakeError, type IdentityError } from './errors.js';
 import { Identity } from './identity.js';
 import {
+  loadQuinn,
+  type NativeClient,
+  type NativeConnection,
+  type NativeStream,
+  peerIdFromMultiaddr,
+  peerIdOf,
+  quinnConfig,
+} from './quinn-binding.js';
+import {
   ACCEPT_BYTE,
   BufferedStream,
   type ByteStream,
@@ -39,75 +48,6 @@ import {
   type PeerIdentity,
   type Transport,
 } from './transport.js';
-
-// ------------------------------------------------------------------ the native binding's shape
-
-interface NativeStream {
-  read(max: number): Promise<Uint8Array | null | undefined>;
-  write(data: Uint8Array): Promise<void>;
-  finishWrite(): Promise<void>;
-}
-interface NativeConnection {
-  remoteMultiaddr(): string;
-  inboundStream(): Promise<NativeStream>;
-  outboundStream(): Promise<NativeStream>;
-  closed(): Promise<void>;
-  abort(): void;
-}
-interface NativeServer {
-  port(): number;
-  inboundConnection(): Promise<NativeConnection>;
-  abort(): void;
-}
-interface NativeClient {
-  outboundConnection(ip: string, port: number): Promise<NativeConnection>;
-  abort(): void;
-}
-interface Napi {
-  QuinnConfig: new (config: Record<string, unknown>) => unknown;
-  Server: new (config: unknown, ip: string, port: number) => NativeServer;
-  Client: new (config: unknown, family: number) => NativeClient;
-}
-
-let napiPromise: Promise<Napi> | undefined;
-function loadNapi(): Promise<Napi> {
-  // The package exports only its libp2p transport; its native loader sits beside it.
-  napiPromise ??= import(
-    new URL('./napi.js', import.meta.resolve('@chainsafe/libp2p-quic')).href
-  ) as Promise<Napi>;
-  return napiPromise;
-}
-
-// ------------------------------------------------------------------ peer ids
-
-const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-
-function base58(bytes: Uint8Array): string {
-  let n = 0n;
-  for (const b of bytes) n = (n << 8n) | BigInt(b);
-  let out = '';
-  while (n > 0n) {
-    out = B58[Number(n % 58n)] + out;
-    n /= 58n;
-  }
-  for (const b of bytes) {
-    if (b !== 0) break;
-    out = `1${out}`;
-  }
-  return out;
-}
-
-/** The libp2p peer id of an Ed25519 public key: base58btc(identity multihash(protobuf key)). */
-export function peerIdOf(publicKey: Uint8Array): string {
-  const proto = Buffer.concat([Buffer.from([0x08, 0x01, 0x12, 0x20]), publicKey]);
-  return base58(Buffer.concat([Buffer.from([0x00, proto.length]), proto]));
-}
-
-function peerIdFromMultiaddr(ma: string): string {
-  const at = ma.lastIndexOf('/p2p/');
-  if (at < 0) throw new HandshakeError(`peer address ${ma} carries no peer id`);
-  return ma.slice(at + 5);
-}
 
 // ------------------------------------------------------------------ streams
 
@@ -323,6 +263,13 @@ export interface QuicTransportOptions {
   readonly onReject?: (reason: string) => void;
 }
 
+function peerOf(native: NativeConnection): string {
+  const ma = native.remoteMultiaddr();
+  const id = peerIdFromMultiaddr(ma);
+  if (id === undefined) throw new HandshakeError(`peer address ${ma} carries no peer id`);
+  return id;
+}
+
 function lengthPrefixed(bytes: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(4 + bytes.length);
   out.writeUInt32BE(bytes.length, 0);
@@ -374,22 +321,15 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string, signal?: AbortS
 
 /** Create the QUIC transport for `identity`. */
 export function createQuicTransport(identity: Identity, options: QuicTransportOptions = {}): Transport {
-  const { privateKey, publicKey } = identity.rawKeys();
-  const ownPeerId = peerIdOf(publicKey);
+  const ownPeerId = peerIdOf(identity.rawKeys().publicKey);
   const ownCert = identity.mode === 'ca' ? new Uint8Array(identity.cert.raw) : new Uint8Array(0);
   const handshakeTimeout = options.handshakeTimeout ?? 5000;
-  const config = (napi: Napi): unknown =>
-    new napi.QuinnConfig({
-      privateKeyProto: Buffer.concat([Buffer.from([0x08, 0x01, 0x12, 0x40]), privateKey, publicKey]),
-      handshakeTimeout,
-      maxIdleTimeout: options.maxIdleTimeout ?? 1000,
-      keepAliveInterval: options.keepAliveInterval ?? 300,
-      maxConcurrentStreamLimit: MAX_STREAMS,
-      maxStreamData: 10_000_000,
-      maxConnectionData: 15_000_000,
-      receiveBufferSize: 2_000_000,
-      sendBufferSize: 2_000_000,
-    });
+  const tuning = {
+    handshakeTimeout,
+    maxIdleTimeout: options.maxIdleTimeout ?? 1000,
+    keepAliveInterval: options.keepAliveInterval ?? 300,
+    maxStreams: MAX_STREAMS,
+  };
   let client: NativeClient | undefined;
   let closed = false;
   const listeners = new Set<Listener>();
@@ -404,7 +344,7 @@ export function createQuicTransport(identity: Identity, options: QuicTransportOp
   async function accept(native: NativeConnection, onConnection: (c: Connection) => void): Promise<void> {
     pending.add(native);
     try {
-      const peerId = peerIdFromMultiaddr(native.remoteMultiaddr());
+      const peerId = peerOf(native);
       const main = new QuicStream(await native.inboundStream(), () => native.abort());
       const held: Uint8Array[] = [];
       const remote = verify(identity, ownPeerId, peerId, await readCert(main, held));
@@ -427,8 +367,8 @@ export function createQuicTransport(identity: Identity, options: QuicTransportOp
     port: number,
     onConnection: (c: Connection) => void,
   ): Promise<Listener> {
-    const napi = await loadNapi();
-    const server = new napi.Server(config(napi), host, port);
+    const napi = await loadQuinn();
+    const server = new napi.Server(quinnConfig(napi, identity, tuning), host, port);
     let open = true;
     void (async () => {
       while (open) {
@@ -459,13 +399,13 @@ export function createQuicTransport(identity: Identity, options: QuicTransportOp
   }
 
   async function dialOnce(host: string, port: number): Promise<Connection> {
-    const napi = await loadNapi();
-    client ??= new napi.Client(config(napi), 0);
+    const napi = await loadQuinn();
+    client ??= new napi.Client(quinnConfig(napi, identity, tuning), 0);
     const native = await client.outboundConnection(host, port);
     pending.add(native);
     try {
       if (closed) throw new HandshakeError('transport closed');
-      const peerId = peerIdFromMultiaddr(native.remoteMultiaddr());
+      const peerId = peerOf(native);
       const main = new QuicStream(await native.outboundStream(), () => native.abort());
       main.write(lengthPrefixed(ownCert));
       const held: Uint8Array[] = [];
