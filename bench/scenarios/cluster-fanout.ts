@@ -2,8 +2,9 @@
  * `cluster-fanout`: a hub node and `workers` worker nodes on loopback, in this process. Each
  * worker runs an echo process that bounces `[reply pid][padding]` (`payload` bytes) back to the
  * hub, as in the seed's benchmark. Measured for each transport (`transports`, default tls and
- * quic) against a raw framed `node:tls` echo (length-prefixed frames, writes coalesced per
- * event-loop turn, the same certificates) in the same run:
+ * quic) against two raw framed echoes without the cluster (bench/cluster/raw-echo.ts:
+ * length-prefixed frames on one long-lived stream, writes coalesced per event-loop turn, the
+ * same identity) — one over `node:tls`, one straight over the quinn binding — in the same run:
  *
  * - phase 1, unloaded round trip: one message in flight to worker 0, p50/p99/p99.9 after warm-up;
  * - phase 2, saturation: `inflight` round trips in flight spread over the workers; round trips/s
@@ -16,10 +17,16 @@
  * its message rate.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { ClusterNode, Identity, type IdentityPem } from '../../cluster/index.js';
 import { type Pid, Runtime, silentLogger } from '../../runtime/index.js';
+import {
+  dialRawEcho,
+  type RawClient,
+  type RawKind,
+  type RawServer,
+  startRawEcho,
+} from '../cluster/raw-echo.js';
 import { LatencyRecorder } from '../harness/latency.js';
 import { compare, metric } from '../harness/result.js';
 import type { Metric, Scenario } from '../harness/scenario.js';
@@ -44,13 +51,21 @@ function message(payload: number, replyPid: Pid): Buffer {
 // ------------------------------------------------------------------ workers, here or in a child
 
 interface ChildConfig {
-  readonly role: 'tls' | 'quic' | 'raw';
+  /** A cluster worker over a transport, or a raw echo server (`raw-tls`, `raw-quic`). */
+  readonly role: Kind | `raw-${RawKind}`;
   readonly name: string;
   readonly identity: IdentityPem;
   readonly hubPort: number;
 }
 
-/** A worker node with its echo process (registered globally as `echo-<name>`). */
+/** The hub's local name for the process that learns each worker's echo pid. */
+const READY = 'fanout-ready';
+
+/**
+ * A worker node with its echo process (registered globally as `echo-<name>`). Once linked to the
+ * hub (start resolves only then) it tells the hub's {@link READY} process its echo's pid, so the
+ * hub waits on that message instead of polling its registry.
+ */
 async function startWorker(
   kind: Kind,
   name: string,
@@ -74,6 +89,10 @@ async function startWorker(
     },
   });
   w.registerGlobal(`echo-${name}`, echo);
+  const ready = Buffer.alloc(8 + Buffer.byteLength(name));
+  ready.writeDoubleLE(echo, 0);
+  ready.write(name, 8);
+  await w.send('hub', READY, ready);
   return w;
 }
 
@@ -127,6 +146,20 @@ async function clusterSubject(
     transport: kind,
     logger: silentLogger,
   });
+  const echoes: { node: string; pid: Pid }[] = [];
+  let allReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    allReady = resolve;
+  });
+  hub.runtime.register(
+    READY,
+    hub.runtime.spawn({
+      receive(msg: Buffer) {
+        echoes.push({ node: msg.toString('utf8', 8), pid: msg.readDoubleLE(0) });
+        if (echoes.length === workers) allReady();
+      },
+    }),
+  );
   const nodes: ClusterNode[] = [];
   const children: ChildProcess[] = [];
   const names = Array.from({ length: workers }, (_, i) => `worker${i}`);
@@ -135,15 +168,9 @@ async function clusterSubject(
       await startChild({ role: kind, name, identity: identity.toPem(), hubPort: hub.port }, children);
     else nodes.push(await startWorker(kind, name, identity, hub.port));
   }
-  const echoes: { node: string; pid: Pid }[] = [];
-  for (const name of names) {
-    for (let tries = 0; hub.lookupGlobal(`echo-${name}`) === undefined; tries++) {
-      if (tries > 2000) throw new Error(`worker ${name} never registered its echo`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    echoes.push(hub.lookupGlobal(`echo-${name}`)!);
-  }
-
+  await ready;
+  // Round trips go to the workers in name order, whatever order they announced themselves in.
+  echoes.sort((a, b) => (a.node < b.node ? -1 : 1));
   // Saturation: the hub's collector keeps `inflight` round trips going until the batch is done.
   let target = 0;
   let issued = 0;
@@ -212,103 +239,36 @@ async function clusterSubject(
   };
 }
 
-// ------------------------------------------------------------------ the raw TLS baseline
+// ------------------------------------------------------------------ the raw baselines
 
-/** Split `[u32 len][body]` frames out of a stream; calls `onFrame` per frame, returns leftover. */
-function parseFrames(buf: Buffer, onFrame: (frame: Buffer) => void): Buffer {
-  let at = 0;
-  while (buf.length - at >= 4) {
-    const len = buf.readUInt32BE(at);
-    if (buf.length - at - 4 < len) break;
-    onFrame(buf.subarray(at, at + 4 + len));
-    at += 4 + len;
-  }
-  return buf.subarray(at);
-}
-
-/** The raw echo side: every complete frame goes back, one write per chunk read. */
-async function startRawEcho(identity: Identity, sockets: tls.TLSSocket[]): Promise<tls.Server> {
-  const server = tls.createServer(
-    {
-      cert: identity.certPem,
-      key: identity.keyPem,
-      minVersion: 'TLSv1.3',
-      requestCert: true,
-      rejectUnauthorized: false,
-    },
-    (s) => {
-      sockets.push(s);
-      s.setNoDelay(true);
-      let rest: Buffer = Buffer.alloc(0);
-      s.on('data', (chunk: Buffer) => {
-        const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
-        const frames: Buffer[] = [];
-        rest = parseFrames(buf, (f) => frames.push(f));
-        if (frames.length) s.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
-      });
-    },
-  );
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return server;
-}
-
-async function rawTlsSubject(
+/** A raw framed echo per worker (no cluster), over `kind`, driven like the cluster subject. */
+async function rawSubject(
+  kind: RawKind,
   identity: Identity,
   workers: number,
   inflight: number,
   payload: number,
   processes: boolean,
 ): Promise<Subject> {
-  const secure = { cert: identity.certPem, key: identity.keyPem, minVersion: 'TLSv1.3' as const };
-  const servers: tls.Server[] = [];
-  const sockets: tls.TLSSocket[] = [];
+  const servers: RawServer[] = [];
   const children: ChildProcess[] = [];
-  const clients: { socket: tls.TLSSocket; out: Buffer[]; scheduled: boolean }[] = [];
+  const clients: RawClient[] = [];
   let onReply: () => void = () => {};
   for (let i = 0; i < workers; i++) {
     let port: number;
     if (processes) {
-      port = await startChild(
-        { role: 'raw', name: `raw${i}`, identity: identity.toPem(), hubPort: 0 },
-        children,
-      );
+      const cfg = { role: `raw-${kind}`, name: `raw${i}`, identity: identity.toPem(), hubPort: 0 } as const;
+      port = await startChild(cfg, children);
     } else {
-      const server = await startRawEcho(identity, sockets);
+      const server = await startRawEcho(kind, identity);
       servers.push(server);
-      port = (server.address() as { port: number }).port;
+      port = server.port;
     }
-    const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
-      const c = tls.connect({ ...secure, host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
-        if (c.getPeerX509Certificate()?.fingerprint256 !== identity.fingerprint)
-          reject(new Error('pin mismatch'));
-        else resolve(c);
-      });
-      c.once('error', reject);
-    });
-    socket.setNoDelay(true);
-    let rest: Buffer = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
-      rest = parseFrames(buf, () => onReply());
-    });
-    clients.push({ socket, out: [], scheduled: false });
+    clients.push(await dialRawEcho(kind, identity, port, () => onReply()));
   }
   const frame = Buffer.alloc(4 + Math.max(8, payload));
   frame.writeUInt32BE(frame.length - 4, 0);
-  // Frames queued in one turn leave in one write, as the cluster's frame writer does.
-  const send = (i: number): void => {
-    const c = clients[i % clients.length]!;
-    c.out.push(frame);
-    if (!c.scheduled) {
-      c.scheduled = true;
-      setImmediate(() => {
-        c.scheduled = false;
-        const out = c.out;
-        c.out = [];
-        c.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
-      });
-    }
-  };
+  const send = (i: number): void => clients[i % clients.length]!.send(frame);
   let target = 0;
   let issued = 0;
   let done = 0;
@@ -348,32 +308,33 @@ async function rawTlsSubject(
     roundTrips,
     close: async () => {
       await stopChildren(children);
-      for (const c of clients) c.socket.destroy();
-      for (const s of sockets) s.destroy();
-      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+      for (const c of clients) c.close();
+      await Promise.all(servers.map((s) => s.close()));
     },
   };
 }
 
 // ------------------------------------------------------------------ the scenario
 
+/** What each subject is called in metric names, by its key in the run. */
+const LABEL: Record<string, string> = {
+  'raw-tls': 'raw tls echo',
+  'raw-quic': 'raw quic echo',
+  tls: 'cluster tls',
+  quic: 'cluster quic',
+};
+
 export const scenario: Scenario = {
   name: 'cluster-fanout',
   description:
-    'hub + N worker nodes on loopback echoing [reply pid] messages, per transport, vs a raw framed node:tls echo',
+    'hub + N worker nodes on loopback echoing [reply pid] messages, per transport, vs raw framed node:tls and quinn echoes',
   defaults: { workers: 2, inflight: 256, payload: 64, transports: 'tls,quic', processes: false },
+  integers: { workers: { min: 1 }, inflight: { min: 1 }, payload: { min: 1 } },
   async run({ seconds, settings, log }) {
     const workers = settings.workers as number;
     const inflight = settings.inflight as number;
     const payload = settings.payload as number;
     const processes = settings.processes === true;
-    for (const [k, v] of [
-      ['workers', workers],
-      ['inflight', inflight],
-      ['payload', payload],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be a positive integer, got ${v}`);
-    }
     const kinds = String(settings.transports)
       .split(',')
       .map((s) => s.trim())
@@ -384,45 +345,44 @@ export const scenario: Scenario = {
     }
     const identity = await Identity.generate();
     log(processes ? `${workers} workers as child processes` : `${workers} workers in this process`);
-    const subjects: Record<string, Subject> = {
-      raw: await rawTlsSubject(identity, workers, inflight, payload, processes),
-    };
-    for (const k of kinds as Kind[]) {
-      subjects[k] = await clusterSubject(k, identity, workers, inflight, payload, processes);
-    }
+    // The raw quinn echo is measured whenever the cluster runs over quic (its ceiling).
+    const raws: RawKind[] = kinds.includes('quic') ? ['tls', 'quic'] : ['tls'];
+    const subjects: Record<string, Subject> = {};
     try {
-      log(
-        `saturation: raw tls echo and cluster over ${kinds.join(', ')}, ${inflight} in flight, interleaved`,
-      );
+      for (const r of raws)
+        subjects[`raw-${r}`] = await rawSubject(r, identity, workers, inflight, payload, processes);
+      for (const k of kinds as Kind[]) {
+        subjects[k] = await clusterSubject(k, identity, workers, inflight, payload, processes);
+      }
+      log(`saturation: ${Object.keys(subjects).join(', ')}, ${inflight} in flight, interleaved`);
       const batches: Record<string, BatchFn> = {};
       for (const [k, s] of Object.entries(subjects)) batches[k] = s.batch;
       const t = await measureInterleaved(batches, { seconds });
-      const rawRt = { name: 'raw tls echo', value: t.raw!.perSecond };
-      const rawMsgs = { name: 'raw tls echo', value: 2 * t.raw!.perSecond };
+      const rawRt = { name: 'raw tls echo', value: t['raw-tls']!.perSecond };
+      const rawMsgs = { name: 'raw tls echo', value: 2 * rawRt.value };
       const metrics: Metric[] = [
         metric('raw tls echo round trips', 'rt/s', rawRt.value),
         metric('raw tls echo messages', 'msgs/s', rawMsgs.value),
       ];
-      for (const k of kinds) {
-        metrics.push(compare(`cluster ${k} round trips`, 'rt/s', t[k]!.perSecond, rawRt));
-        metrics.push(compare(`cluster ${k} cross-node messages`, 'msgs/s', 2 * t[k]!.perSecond, rawMsgs));
+      for (const k of Object.keys(subjects)) {
+        if (k === 'raw-tls') continue;
+        const what = k.startsWith('raw') ? 'messages' : 'cross-node messages';
+        metrics.push(compare(`${LABEL[k]} round trips`, 'rt/s', t[k]!.perSecond, rawRt));
+        metrics.push(compare(`${LABEL[k]} ${what}`, 'msgs/s', 2 * t[k]!.perSecond, rawMsgs));
       }
-      log('unloaded round trip: raw tls echo');
-      const rawRec = new LatencyRecorder();
-      await measureThroughput((n) => subjects.raw!.roundTrips(n, rawRec), {
-        seconds,
-        afterWarmup: () => rawRec.reset(),
-      });
-      metrics.push(...rawRec.toMetrics('raw tls echo round trip'));
-      for (const k of kinds) {
-        log(`unloaded round trip: cluster over ${k}`);
+      let rawRec: LatencyRecorder | undefined;
+      for (const [k, subject] of Object.entries(subjects)) {
+        log(`unloaded round trip: ${LABEL[k]}`);
         const rec = new LatencyRecorder();
-        await measureThroughput((n) => subjects[k]!.roundTrips(n, rec), {
+        await measureThroughput((n) => subject.roundTrips(n, rec), {
           seconds,
           afterWarmup: () => rec.reset(),
         });
+        rawRec ??= rec; // raw-tls comes first
         metrics.push(
-          ...rec.toMetrics(`cluster ${k} round trip`, { name: 'raw tls echo round trip', recorder: rawRec }),
+          ...(rec === rawRec
+            ? rec.toMetrics('raw tls echo round trip')
+            : rec.toMetrics(`${LABEL[k]} round trip`, { name: 'raw tls echo round trip', recorder: rawRec })),
         );
       }
       return metrics;
@@ -438,9 +398,9 @@ const childEnv = process.env.WACTOR_FANOUT_CHILD;
 if (childEnv !== undefined) {
   const cfg = JSON.parse(childEnv) as ChildConfig;
   const identity = Identity.fromPem(cfg.identity);
-  if (cfg.role === 'raw') {
-    const server = await startRawEcho(identity, []);
-    process.stdout.write(`ready ${(server.address() as { port: number }).port}\n`);
+  if (cfg.role === 'raw-tls' || cfg.role === 'raw-quic') {
+    const server = await startRawEcho(cfg.role === 'raw-tls' ? 'tls' : 'quic', identity);
+    process.stdout.write(`ready ${server.port}\n`);
   } else {
     const w = await startWorker(cfg.role, cfg.name, identity, cfg.hubPort);
     process.stdout.write(`ready ${w.port}\n`);
