@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { DownMessage, LocalNode, Pid } from '../runtime/index.js';
 import { formatPid, isPid, ReceiveTimeoutError } from '../runtime/index.js';
 import { wasmRequest } from '../wasm-actors/index.js';
+import type { HttpRoute, ServeMetrics } from './metrics.js';
 
 /** What the HTTP ingress needs from the node behind it. */
 export interface GatewayBackend {
@@ -17,6 +18,18 @@ export interface GatewayOptions {
   readonly callTimeoutMs?: number;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number;
+  /** Serve `GET /metrics` from these and count every request in them. */
+  readonly metrics?: ServeMetrics;
+}
+
+const ROUTES: Readonly<Record<string, HttpRoute>> = { spawn: 'spawn', call: 'call', send: 'send' };
+
+/** The route label of a request path (the label set stays fixed whatever clients send). */
+function routeOf(parts: readonly string[]): HttpRoute {
+  if (parts.length === 0) return 'summary';
+  if (parts.length === 1 && parts[0] === 'processes') return 'processes';
+  if (parts.length === 1 && parts[0] === 'metrics') return 'metrics';
+  return (parts.length === 2 && ROUTES[parts[0]!]) || 'other';
 }
 
 class HttpError extends Error {
@@ -40,6 +53,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * - `POST /call/:target[?timeout=ms]` — send the body as a request to a registered name or pid and
  *   answer with the actor's reply (504 when it does not reply in time, 502 when it dies first)
  * - `POST /send/:target` — fire and forget → 202
+ * - `GET /metrics` — Prometheus text (when {@link GatewayOptions.metrics} is given)
  *
  * @example
  * const server = createGateway(backend);
@@ -50,6 +64,7 @@ export function createGateway(backend: GatewayBackend, options: GatewayOptions =
   const callTimeout = options.callTimeoutMs ?? 5000;
   const maxBody = options.maxBodyBytes ?? 1 << 20;
   const { node } = backend;
+  const metrics = options.metrics;
 
   const resolveTarget = (target: string): Pid => {
     const asNumber = Number(target);
@@ -89,10 +104,18 @@ export function createGateway(backend: GatewayBackend, options: GatewayOptions =
       );
     });
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    parts: readonly string[],
+  ): Promise<void> => {
     const method = req.method ?? 'GET';
+    if (method === 'GET' && parts.length === 1 && parts[0] === 'metrics' && metrics !== undefined) {
+      const text = await metrics.render();
+      res.writeHead(200, { 'content-type': metrics.contentType }).end(text);
+      return;
+    }
     if (method === 'GET' && parts.length === 0) {
       return json(res, 200, {
         modules: backend.modules,
@@ -150,7 +173,23 @@ export function createGateway(backend: GatewayBackend, options: GatewayOptions =
   };
 
   return createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let parts: string[];
+    try {
+      parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      parts = [];
+      json(res, 400, { error: `the path ${JSON.stringify(url.pathname)} is not valid percent-encoding` });
+    }
+    if (metrics !== undefined) {
+      const route = res.headersSent ? 'other' : routeOf(parts);
+      res.once('finish', () =>
+        metrics.observeHttp(route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9),
+      );
+    }
+    if (res.headersSent) return;
+    handle(req, res, url, parts).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       const message = err instanceof Error ? err.message : String(err);
       if (!res.headersSent) json(res, status, { error: message });

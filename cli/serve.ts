@@ -9,6 +9,7 @@ import { Scheduler } from '../scheduler/index.js';
 import { exampleGuestPath, WasmHost } from '../wasm-actors/index.js';
 import { loadIdentity } from './cert.js';
 import { createGateway, type GatewayBackend } from './gateway.js';
+import { createServeMetrics } from './metrics.js';
 
 export const SERVE_USAGE = `usage: wactor serve [options]
   Loads every .wasm actor module of a directory, starts the services, and answers HTTP:
@@ -17,6 +18,7 @@ export const SERVE_USAGE = `usage: wactor serve [options]
     POST /spawn/MODULE[?name=N] spawn an actor (body: its spawn arguments)
     POST /call/TARGET          request/reply with a registered name or pid (body: the request)
     POST /send/TARGET          fire and forget
+    GET  /metrics              Prometheus metrics (processes, messages, rings, cluster, HTTP, Node.js)
 options:
   --host H            listen address (default 127.0.0.1)
   --port P            HTTP port (default 8080; 0 picks a free one)
@@ -186,10 +188,11 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
         })),
       });
     }
-    const server = createGateway(
-      backend,
-      options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs },
-    );
+    const metrics = createServeMetrics({ node: backend.node, cluster });
+    const server = createGateway(backend, {
+      metrics,
+      ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
+    });
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
       server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
