@@ -85,6 +85,9 @@ export class ShardNode {
   readonly #pending = new Map<number, Pending>();
   #refSeq = 0;
   #reqSeq = 0;
+  /** One-entry cache of {@link #slotOf} (0 is not a pid). */
+  #lastPid = 0;
+  #lastSlot = -1;
   /** Hooks for control messages this class does not handle itself. */
   onSpawn: ((c: Extract<Control, { t: 'spawn' }>) => void) | undefined;
   onLoad: ((module: string) => void) | undefined;
@@ -200,13 +203,28 @@ export class ShardNode {
    * the runtime's mailbox keeps the message, so it gets its own copy.
    */
   sendCopy(pid: Pid, src: Uint8Array, start: number, end: number): boolean {
-    if (this.isLocal(pid)) return this.rt.send(pid, src.slice(start, end));
-    const t = this.threadOf(pid);
+    const slot = this.#slotOf(pid);
+    if (slot === this.slot) return this.rt.send(pid, src.slice(start, end));
+    const t = slot < 0 ? -1 : Atomics.load(this.#routes, slot) - 1;
     if (t < 0) {
       if (typeof pid !== 'number') assertPid(pid, 'sendCopy: pid');
       return false;
     }
     return this.mesh.sendCopy(t, pid, src, start, end) !== 'refused';
+  }
+
+  /**
+   * `shardOf(pid)`, or -1 for a non-pid, remembering the last answer: a Wasm guest's pids are
+   * doubles, whose `% 1024` is a call into C, and a guest mostly sends to the same peer. The slot
+   * is a pure function of the pid, so the cache can never be stale; whether the slot still has a
+   * thread is read from the route table on every send.
+   */
+  #slotOf(pid: Pid): number {
+    if (pid === this.#lastPid) return this.#lastSlot;
+    if (!isPid(pid)) return -1;
+    this.#lastSlot = shardOf(pid);
+    this.#lastPid = pid;
+    return this.#lastSlot;
   }
 
   sendNamed(name: string, msg: unknown): boolean {
