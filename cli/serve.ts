@@ -8,6 +8,7 @@ import { InvalidArgumentError, type Logger, Runtime } from '../runtime/index.js'
 import { Scheduler } from '../scheduler/index.js';
 import { exampleGuestPath, WasmHost } from '../wasm-actors/index.js';
 import { loadIdentity } from './cert.js';
+import { loadServeConfig, type ServeConfig } from './config.js';
 import { createGateway, type GatewayBackend } from './gateway.js';
 import { createServeMetrics } from './metrics.js';
 
@@ -29,6 +30,9 @@ options:
   --shards N          worker shards (default: available cores); 0 runs every actor on the main
                       thread (no watchdog: a guest that loops forever hangs the node)
   --call-timeout MS   default bound on POST /call (default 5000)
+  --config FILE       read these settings from a JSON file (keys: host, port, modules, services,
+                      shards, callTimeoutMs, cluster: {port, name, seeds, cert, key, ca, transport});
+                      flags given here win over the file (see docs/serve.md)
 cluster (all optional; --cluster-port turns it on):
   --cluster-port P    join a cluster: listen for peers on P (0 picks a free one)
   --name NAME         this node's cluster name (default: the certificate's, or wactor-<pid>)
@@ -243,8 +247,10 @@ export async function runServe(argv: string[], out: (line: string) => void = con
       key: { type: 'string' },
       ca: { type: 'string' },
       transport: { type: 'string' },
+      config: { type: 'string' },
     },
   });
+  const file: ServeConfig = values.config === undefined ? {} : await loadServeConfig(values.config);
   const int = (v: string | undefined, what: string): number | undefined => {
     if (v === undefined) return undefined;
     if (!/^\d+$/.test(v))
@@ -253,48 +259,58 @@ export async function runServe(argv: string[], out: (line: string) => void = con
       );
     return Number(v);
   };
-  const port = int(values.port, '--port');
+  const port = int(values.port, '--port') ?? file.port;
   if (port !== undefined && port > 65535)
     throw new InvalidArgumentError(`serve: --port must be in 0..65535, got ${port}`);
+  const host = values.host ?? file.host;
+  const modulesDir = values.modules ?? file.modules;
+  const services = values.service ?? file.services;
+  const shards = int(values.shards, '--shards') ?? file.shards;
+  const callTimeoutMs = int(values['call-timeout'], '--call-timeout') ?? file.callTimeoutMs;
   const opts: ServeOptions = {
-    ...(values.host === undefined ? {} : { host: values.host }),
+    ...(host === undefined ? {} : { host }),
     ...(port === undefined ? {} : { port }),
-    ...(values.modules === undefined ? {} : { modulesDir: values.modules }),
-    ...(values.service === undefined ? {} : { services: values.service }),
-    ...(values.shards === undefined ? {} : { shards: int(values.shards, '--shards')! }),
-    ...(values['call-timeout'] === undefined
-      ? {}
-      : { callTimeoutMs: int(values['call-timeout'], '--call-timeout')! }),
+    ...(modulesDir === undefined ? {} : { modulesDir }),
+    ...(services === undefined ? {} : { services }),
+    ...(shards === undefined ? {} : { shards }),
+    ...(callTimeoutMs === undefined ? {} : { callTimeoutMs }),
   };
-  const clusterPort = int(values['cluster-port'], '--cluster-port');
+  const clusterPort = int(values['cluster-port'], '--cluster-port') ?? file.cluster?.port;
   let cluster: ServeOptions['cluster'];
   if (clusterPort !== undefined) {
-    if (values.cert === undefined || values.key === undefined) {
+    const fc = file.cluster;
+    const cert = values.cert ?? fc?.cert;
+    const key = values.key ?? fc?.key;
+    const transport = values.transport ?? fc?.transport;
+    const seeds = values.seeds?.split(',').filter(Boolean) ?? fc?.seeds;
+    if (cert === undefined || key === undefined) {
       throw new InvalidArgumentError(
         'serve: --cluster-port needs --cert and --key (make them with `wactor cert`)',
       );
     }
-    if (values.transport !== undefined && values.transport !== 'tls' && values.transport !== 'quic') {
+    if (transport !== undefined && transport !== 'tls' && transport !== 'quic') {
       throw new InvalidArgumentError(
-        `serve: --transport must be 'tls' or 'quic', got ${JSON.stringify(values.transport)}`,
+        `serve: --transport must be 'tls' or 'quic', got ${JSON.stringify(transport)}`,
       );
     }
-    const identity = await loadIdentity({ cert: values.cert, key: values.key, ca: values.ca });
+    const identity = await loadIdentity({ cert, key, ca: values.ca ?? fc?.ca });
     cluster = {
-      name: values.name ?? (identity.mode === 'ca' ? identity.name : `wactor-${process.pid}`),
+      name: values.name ?? fc?.name ?? (identity.mode === 'ca' ? identity.name : `wactor-${process.pid}`),
       identity,
-      host: values.host ?? '127.0.0.1',
+      host: host ?? '127.0.0.1',
       port: clusterPort,
-      ...(values.seeds === undefined ? {} : { seeds: values.seeds.split(',').filter(Boolean) }),
-      ...(values.transport === undefined ? {} : { transport: values.transport }),
+      ...(seeds === undefined ? {} : { seeds }),
+      ...(transport === undefined ? {} : { transport }),
     };
   }
   const node = await serve(cluster === undefined ? opts : { ...opts, cluster });
-  const host = values.host ?? '127.0.0.1';
+  const shown = host ?? '127.0.0.1';
   out(`wactor serve: ${node.backend.modules.length} modules (${node.backend.modules.join(', ')})`);
   out(`services: ${node.backend.node.registered().join(', ') || '(none)'}`);
   if (node.cluster !== undefined) out(`cluster node ${node.cluster.name} on port ${node.cluster.port}`);
-  out(`listening on http://${host}:${node.port}  — try: curl -d hello http://${host}:${node.port}/call/echo`);
+  out(
+    `listening on http://${shown}:${node.port}  — try: curl -d hello http://${shown}:${node.port}/call/echo`,
+  );
   await new Promise<void>((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
