@@ -2,6 +2,7 @@ import { type Clock, SystemClock } from './clock.js';
 import { ClosedError, InvalidArgumentError, ProcessStateError, ReceiveTimeoutError } from './errors.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { assertPid, describe, formatPid, MAX_SERIAL, MAX_SHARDS, makePid } from './pid.js';
+import { PidTable } from './pid-table.js';
 import { HANDLER, Proc, RECEIVE_LOOP, type Waiter } from './process.js';
 import { startSupervisor } from './supervisor.js';
 import type {
@@ -84,7 +85,8 @@ export class Runtime implements LocalNode {
   /** Process turns between two clock reads in a drain (adapts; see #runTurns). */
   #checkEvery = 16;
 
-  readonly #procs = new Map<Pid, Proc>();
+  /** Live processes by pid (open addressing: cheaper than a Map under spawn/exit churn). */
+  readonly #procs = new PidTable<Proc>();
   readonly #names = new Map<string, Proc>();
   /** Every live monitor: ref → [watcher, target]. */
   readonly #monitors = new Map<MonitorRef, [Pid, Pid]>();
@@ -283,29 +285,33 @@ export class Runtime implements LocalNode {
 
   #deliver(p: Proc, msg: unknown): void {
     this.#sent++;
-    const w = p.waiter;
-    if (w !== undefined) {
-      // A parked receive-loop process: nothing queued matched its selector (or it would not be
-      // parked), so handing a matching message over directly keeps mailbox order intact.
-      let accepted = true;
-      if (w.match !== undefined) {
-        try {
-          accepted = w.match(msg);
-        } catch (err) {
-          this.#queueExit(p, 'crashed', err);
-          return;
-        }
-      }
-      if (accepted) {
-        p.waiter = undefined;
-        if (w.timer !== undefined) this.clock.clearTimer(w.timer);
-        p.handled++;
-        w.resolve(msg);
-        return;
-      }
-    }
+    // The common case, kept small so it inlines into every send: no parked receive to hand over to.
+    if (p.waiter !== undefined && this.#handOver(p, p.waiter, msg)) return;
     p.push(msg);
     if (p.kind === HANDLER && !p.scheduled && !p.suspended) this.#enqueue(p);
+  }
+
+  /**
+   * A parked receive-loop process: nothing queued matched its selector (or it would not be
+   * parked), so handing a matching message over directly keeps mailbox order intact. True if it
+   * was handed over (or the selector threw and the process is crashing); false to queue it.
+   */
+  #handOver(p: Proc, w: Waiter, msg: unknown): boolean {
+    if (w.match !== undefined) {
+      let accepted: boolean;
+      try {
+        accepted = w.match(msg);
+      } catch (err) {
+        this.#queueExit(p, 'crashed', err);
+        return true;
+      }
+      if (!accepted) return false;
+    }
+    p.waiter = undefined;
+    if (w.timer !== undefined) this.clock.clearTimer(w.timer);
+    p.handled++;
+    w.resolve(msg);
+    return true;
   }
 
   /** The implementation of `ctx.receive()` (called by {@link Proc.receive}). */
@@ -356,19 +362,23 @@ export class Runtime implements LocalNode {
 
   #enqueue(p: Proc): void {
     p.scheduled = true;
-    let q = this.#runq;
-    if (this.#runqSize === q.length) {
-      const bigger: (Proc | undefined)[] = new Array(q.length * 2);
-      for (let i = 0; i < this.#runqSize; i++) bigger[i] = q[(this.#runqHead + i) & (q.length - 1)];
-      this.#runqHead = 0;
-      this.#runq = q = bigger;
-    }
+    if (this.#runqSize === this.#runq.length) this.#growRunq();
+    const q = this.#runq;
     q[(this.#runqHead + this.#runqSize) & (q.length - 1)] = p;
     this.#runqSize++;
     if (!this.#draining && !this.#drainScheduled) {
       this.#drainScheduled = true;
       queueMicrotask(this.#drain);
     }
+  }
+
+  /** Double the run queue ring (out of line: {@link #enqueue} is on every message's path). */
+  #growRunq(): void {
+    const q = this.#runq;
+    const bigger: (Proc | undefined)[] = new Array(q.length * 2);
+    for (let i = 0; i < this.#runqSize; i++) bigger[i] = q[(this.#runqHead + i) & (q.length - 1)];
+    this.#runqHead = 0;
+    this.#runq = bigger;
   }
 
   readonly #drain = (): void => {
@@ -767,7 +777,7 @@ export class Runtime implements LocalNode {
 
   /** Live pids, oldest first. */
   list(): Pid[] {
-    return [...this.#procs.keys()];
+    return this.#procs.pids();
   }
 
   /** A snapshot of a live process, or undefined if `pid` is not alive. */
@@ -851,7 +861,7 @@ export class Runtime implements LocalNode {
     this.#closed = true;
     let stopped = 0;
     const before = this.#exited;
-    const pids = [...this.#procs.keys()].reverse();
+    const pids = this.#procs.pids().reverse();
     for (const pid of pids) {
       const p = this.#procs.get(pid);
       if (p !== undefined) this.#queueExit(p, 'shutdown', undefined);

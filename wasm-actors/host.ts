@@ -9,6 +9,7 @@ import { type Clock, SystemClock } from '../runtime/clock.js';
 import { ClosedError, InvalidArgumentError } from '../runtime/errors.js';
 import { consoleLogger, type Logger } from '../runtime/logger.js';
 import { describe } from '../runtime/pid.js';
+import { PidTable } from '../runtime/pid-table.js';
 import type { ExitListener } from '../runtime/runtime.js';
 import type { ExitReason, LocalNode, Pid, SpawnOptions } from '../runtime/types.js';
 import type { Capability } from './abi.js';
@@ -17,7 +18,6 @@ import { readModuleShape } from './binary.js';
 import { WasmInvalidModuleError, WasmModuleExistsError, WasmUnknownModuleError } from './errors.js';
 import type { GuestJobRequest, JobStart } from './job-result.js';
 import { type LoadOptions, WasmModule, type WasmModuleStats } from './module.js';
-import { PidTable } from './pid-table.js';
 import { type WasmCompiledModule, wasm } from './wasm-types.js';
 
 /** A node the host can run on: the local-node interface, plus exit events if it has them. */

@@ -325,6 +325,20 @@ describe('shutdown', () => {
     expect(() => idle(rt)).toThrow(/shut down/);
     expect(await rt.shutdown()).toBe(0);
   });
+
+  test('list() gives live pids oldest first and shutdown stops them newest first', async () => {
+    rt = quietRuntime();
+    // Enough processes to grow the pid table, with exits in between, so order cannot come from
+    // insertion into a small table by chance.
+    const pids = Array.from({ length: 3000 }, () => idle(rt));
+    for (let i = 0; i < pids.length; i += 3) rt.exit(pids[i]!, 'normal');
+    const live = pids.filter((_, i) => i % 3 !== 0);
+    expect(rt.list()).toEqual(live);
+    const stopped: number[] = [];
+    rt.on('exit', (pid) => stopped.push(pid));
+    await rt.shutdown();
+    expect(stopped).toEqual([...live].reverse());
+  });
 });
 
 describe('terminate and listeners', () => {
