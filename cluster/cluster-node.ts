@@ -487,12 +487,16 @@ export class ClusterNode {
       if (err instanceof DuplicateLinkError) {
         const peer = err.peer;
         if (await this.#whenLinked(peer, this.#o.handshakeTimeout)) return new RemoteNode(this, peer);
+        if (this.#closing) throw new ClosedError(`cluster node ${this.name} is closed`);
       }
       throw err;
     }
   }
 
-  /** Resolves true once a link to `node` is up (at once if it is), false after `timeout` ms without one. */
+  /**
+   * Resolves true once a link to `node` is up (at once if it is), false after `timeout` ms
+   * without one or when the node closes (close() wakes every waiter, so no timer outlives it).
+   */
   #whenLinked(node: string, timeout: number): Promise<boolean> {
     if (this.#links.has(node)) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
@@ -503,7 +507,7 @@ export class ClusterNode {
         clearTimeout(timer);
         set.delete(wake);
         if (set.size === 0 && this.#linkWaiters.get(node) === set) this.#linkWaiters.delete(node);
-        resolve(this.#links.has(node));
+        resolve(this.#closing === undefined && this.#links.has(node));
       };
       const timer = setTimeout(wake, timeout);
       set.add(wake);
@@ -744,6 +748,8 @@ export class ClusterNode {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       for (const s of this.#seeds) if (s.timer) clearTimeout(s.timer);
+      // connect() calls waiting for a kept link give up now rather than at their timeout.
+      for (const waiters of [...this.#linkWaiters.values()]) for (const wake of [...waiters]) wake();
       for (const l of this.#handshaking) l.destroy('node closing');
       await Promise.all([...this.#links.values()].map((l) => l.close('node closing')));
       await this.#listener?.close();

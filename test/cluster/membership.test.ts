@@ -6,6 +6,7 @@ import { Identity } from '../../cluster/identity.js';
 import { type Frame, FrameType } from '../../cluster/protocol.js';
 import type { Transport } from '../../cluster/transport.js';
 import { createTlsTransport } from '../../cluster/transport-tls.js';
+import { ClosedError } from '../../runtime/errors.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { eventually } from '../helpers/eventually.js';
 import { bytes, collector, Nodes, text } from './helpers.js';
@@ -118,6 +119,33 @@ describe('cluster membership edge cases', () => {
     await raw.join('ghost');
     expect((await connecting).name).toBe('ghost');
     expect(alpha.peers()).toEqual(['ghost']);
+  });
+
+  it('ends a connect() waiting for the link the other side keeps with a ClosedError when the node closes', async () => {
+    // The wait is bounded by handshakeTimeout; a long one shows that close() ends it, not the timer.
+    const alpha = await nodes.start('alpha', identity, { handshakeTimeout: 120_000 });
+    const ghost = createTlsTransport(identity);
+    transports.push(ghost);
+    let refusedLinkClosed = false;
+    const listener = await ghost.listen('127.0.0.1', 0, (conn) => {
+      conn.onClose(() => {
+        refusedLinkClosed = true;
+      });
+      conn.main.onData(() =>
+        conn.main.write(encodeFrame([FrameType.Reject, 'duplicate: already linked to alpha', 'ghost'])),
+      );
+    });
+    const connecting = alpha.connect('127.0.0.1', listener.port);
+    const outcome = connecting.then(
+      () => 'linked',
+      (err: unknown) => err,
+    );
+    // alpha drops the refused link before it starts waiting for the kept one (which never comes).
+    await eventually(() => expect(refusedLinkClosed).toBe(true));
+    await alpha.close();
+    const err = await outcome;
+    expect(err).toBeInstanceOf(ClosedError);
+    expect((err as ClosedError).message).toContain('alpha');
   });
 
   it('types a duplicate refusal as a HandshakeError naming the refusing node', () => {
