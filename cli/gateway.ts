@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { DownMessage, LocalNode, Pid } from '../runtime/index.js';
-import { formatPid, isPid, ReceiveTimeoutError } from '../runtime/index.js';
-import { wasmRequest } from '../wasm-actors/index.js';
+import type { ClusterNode } from '../cluster/index.js';
+import type { LocalNode, Pid } from '../runtime/index.js';
+import { formatPid, isPid } from '../runtime/index.js';
+import { CallError, callLocal, callRemote } from './call.js';
 import type { HttpRoute, ServeMetrics } from './metrics.js';
 
 /** What the HTTP ingress needs from the node behind it. */
@@ -11,6 +12,11 @@ export interface GatewayBackend {
   readonly modules: readonly string[];
   /** Spawn an actor of a loaded module; throws for an unknown module. */
   spawn(module: string, args: Uint8Array): Pid;
+  /**
+   * The cluster the node belongs to, if any: a target that is no local name but a global name
+   * owned by a peer is called or sent to there (the peer must run `serveCalls`).
+   */
+  readonly cluster?: ClusterNode | undefined;
 }
 
 export interface GatewayOptions {
@@ -51,7 +57,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * - `GET /processes` — every live process with its info
  * - `POST /spawn/:module[?name=N]` — spawn an actor (the body is its spawn arguments) → `{ pid }`
  * - `POST /call/:target[?timeout=ms]` — send the body as a request to a registered name or pid and
- *   answer with the actor's reply (504 when it does not reply in time, 502 when it dies first)
+ *   answer with the actor's reply (504 when it does not reply in time, 502 when it dies first);
+ *   a global name owned by a peer is called on that peer
  * - `POST /send/:target` — fire and forget → 202
  * - `GET /metrics` — Prometheus text (when {@link GatewayOptions.metrics} is given)
  *
@@ -66,43 +73,19 @@ export function createGateway(backend: GatewayBackend, options: GatewayOptions =
   const { node } = backend;
   const metrics = options.metrics;
 
-  const resolveTarget = (target: string): Pid => {
+  /** A local pid, or the peer that owns `target` as a global name. */
+  const resolveTarget = (target: string): Pid | { owner: string } => {
     const asNumber = Number(target);
     if (/^\d+$/.test(target) && isPid(asNumber)) {
       if (!node.isAlive(asNumber)) throw new HttpError(404, `no process ${target}`);
       return asNumber;
     }
     const pid = node.whereis(target);
-    if (pid === undefined) throw new HttpError(404, `no process registered as ${JSON.stringify(target)}`);
-    return pid;
+    if (pid !== undefined) return pid;
+    const owner = backend.cluster?.whereisGlobal(target);
+    if (owner !== undefined && owner !== backend.cluster!.name) return { owner };
+    throw new HttpError(404, `no process registered as ${JSON.stringify(target)}`);
   };
-
-  /** One short-lived receive-loop process per call: it monitors the target, sends the request,
-   * and waits for either the reply or the target's down. */
-  const call = (target: Pid, body: Uint8Array, timeout: number): Promise<Uint8Array> =>
-    new Promise((resolve, reject) => {
-      node.spawn(
-        async (ctx) => {
-          const ref = ctx.monitor(target);
-          ctx.send(target, wasmRequest(ctx.self, body));
-          try {
-            const msg = await ctx.receive<Uint8Array | DownMessage>({
-              timeout,
-              match: (m) =>
-                m instanceof Uint8Array ||
-                ((m as DownMessage)?.type === 'down' && (m as DownMessage).ref === ref),
-            });
-            if (msg instanceof Uint8Array) resolve(msg);
-            else reject(new HttpError(502, `${formatPid(target)} ended (${msg.reason}) before replying`));
-          } catch (err) {
-            if (err instanceof ReceiveTimeoutError)
-              reject(new HttpError(504, `no reply from ${formatPid(target)} within ${timeout} ms`));
-            else reject(err);
-          }
-        },
-        { label: 'http-call' },
-      );
-    });
 
   const handle = async (
     req: IncomingMessage,
@@ -153,15 +136,27 @@ export function createGateway(backend: GatewayBackend, options: GatewayOptions =
     }
     const target = resolveTarget(arg);
     if (verb === 'send') {
-      if (!node.send(target, body))
+      if (typeof target !== 'number') {
+        // Fire and forget across the cluster: accepted once the frame is queued to the owner.
+        await backend.cluster!.sendGlobal(arg, body);
+      } else if (!node.send(target, body)) {
         throw new HttpError(503, `${formatPid(target)} refused the message (mailbox full or gone)`);
+      }
       res.writeHead(202).end();
       return;
     }
     const t = url.searchParams.has('timeout') ? Number(url.searchParams.get('timeout')) : callTimeout;
-    if (!Number.isFinite(t) || t < 0 || t > 600_000)
-      throw new HttpError(400, 'timeout must be a number of ms in 0..600000');
-    const reply = await call(target, body, t);
+    if (!Number.isInteger(t) || t < 0 || t > 600_000)
+      throw new HttpError(400, 'timeout must be an integer number of ms in 0..600000');
+    let reply: Uint8Array;
+    try {
+      reply =
+        typeof target === 'number'
+          ? await callLocal(node, target, body, t)
+          : await callRemote(backend.cluster!, node, target.owner, arg, body, t);
+    } catch (err) {
+      throw err instanceof CallError ? new HttpError(err.status, err.message) : err;
+    }
     let text: string | undefined;
     try {
       text = utf8.decode(reply);

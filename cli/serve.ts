@@ -7,6 +7,7 @@ import { ClusterNode, type ClusterNodeOptions } from '../cluster/index.js';
 import { InvalidArgumentError, type Logger, Runtime } from '../runtime/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { exampleGuestPath, WasmHost } from '../wasm-actors/index.js';
+import { serveCalls } from './call.js';
 import { loadIdentity } from './cert.js';
 import { loadServeConfig, type ServeConfig } from './config.js';
 import { createGateway, type GatewayBackend } from './gateway.js';
@@ -17,7 +18,8 @@ export const SERVE_USAGE = `usage: wactor serve [options]
     GET  /                     modules, registered names, stats
     GET  /processes            every live process
     POST /spawn/MODULE[?name=N] spawn an actor (body: its spawn arguments)
-    POST /call/TARGET          request/reply with a registered name or pid (body: the request)
+    POST /call/TARGET          request/reply with a registered name, a pid, or a cluster-global name
+                               on a peer (body: the request)
     POST /send/TARGET          fire and forget
     GET  /metrics              Prometheus metrics (processes, messages, rings, cluster, HTTP, Node.js)
 options:
@@ -165,8 +167,11 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
       : shardedBackend(modules, shards, options.logger);
   let cluster: ClusterNode | undefined;
   try {
-    if (options.cluster !== undefined)
+    if (options.cluster !== undefined) {
       cluster = await ClusterNode.start({ ...options.cluster, runtime: backend.node });
+      // Peers' POST /call to a global name owned here runs through this node's call proxy.
+      serveCalls(cluster);
+    }
     // Services run under a one_for_one supervisor on the node: a service that crashes — or that
     // shared a shard with a runaway guest the watchdog had to stop — comes back under its name.
     if (services.length > 0) {
@@ -193,7 +198,7 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
       });
     }
     const metrics = createServeMetrics({ node: backend.node, cluster });
-    const server = createGateway(backend, {
+    const server = createGateway(cluster === undefined ? backend : { ...backend, cluster }, {
       metrics,
       ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
     });

@@ -1,0 +1,219 @@
+/**
+ * Request/reply with an actor, here or on another node of the cluster — what `POST /call` does.
+ *
+ * A local call is one short-lived receive-loop process: it monitors the target, sends a
+ * `wasmRequest` (which names it as the reply address), and waits for the reply bytes, the
+ * target's down, or the timeout. A Wasm guest can only reply to a pid of its own node, so a call
+ * to a global name owned by a peer runs that same local call *on the peer*: the caller spawns a
+ * proxy there from the `wactor.call` factory every served node registers, the proxy calls the
+ * target next to it and sends the reply bytes back to the caller's pid with `sendTo`. The caller
+ * watches the proxy with `monitorRemote`, so a proxy that ends without a reply (the target
+ * crashed, no such name, the link dropped) ends the call at once with the reason, not by timeout.
+ */
+import { Packr } from 'msgpackr';
+import type { ClusterNode } from '../cluster/index.js';
+import type { Context, DownMessage, ExitReason, LocalNode, Pid } from '../runtime/index.js';
+import { formatPid, InvalidArgumentError, isPid, ReceiveTimeoutError } from '../runtime/index.js';
+import { wasmRequest } from '../wasm-actors/index.js';
+
+/** The spawnable a served node registers so peers can call its actors. */
+export const CALL_FACTORY = 'wactor.call';
+
+/** How a call failed: `status` is the HTTP status the gateway answers with. */
+export class CallError extends Error {
+  constructor(
+    readonly status: 404 | 502 | 504,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CallError';
+  }
+}
+
+/** The proxy's exit reason when the target name is not registered on its node. */
+const NO_NAME = 'noproc';
+/** Prefix of the proxy's exit reason when the target ended before replying. */
+const ENDED = 'target ended: ';
+
+const isDown = (m: unknown, ref: unknown): m is DownMessage =>
+  (m as DownMessage)?.type === 'down' && (m as DownMessage).ref === ref;
+
+/**
+ * From inside a process: send `body` to `target` as a request and wait for the reply bytes.
+ * Rejects with a {@link CallError}: 502 if the target ends first, 504 if no reply in time.
+ *
+ * @example
+ * node.spawn(async (ctx) => console.log(await requestReply(ctx, echo, bytes, 1000)));
+ */
+export async function requestReply(
+  ctx: Context,
+  target: Pid,
+  body: Uint8Array,
+  timeout: number,
+): Promise<Uint8Array> {
+  const ref = ctx.monitor(target);
+  ctx.send(target, wasmRequest(ctx.self, body));
+  try {
+    const msg = await ctx.receive<Uint8Array | DownMessage>({
+      timeout,
+      match: (m) => m instanceof Uint8Array || isDown(m, ref),
+    });
+    if (msg instanceof Uint8Array) return msg;
+    throw new CallError(502, `${formatPid(target)} ended (${msg.reason}) before replying`);
+  } catch (err) {
+    if (err instanceof ReceiveTimeoutError) {
+      throw new CallError(504, `no reply from ${formatPid(target)} within ${timeout} ms`);
+    }
+    throw err;
+  } finally {
+    ctx.demonitor(ref);
+  }
+}
+
+/**
+ * Call `target` on this node: one short-lived process runs {@link requestReply}.
+ *
+ * @example
+ * const reply = await callLocal(scheduler, echoPid, new TextEncoder().encode('hi'), 5000);
+ */
+export function callLocal(
+  node: LocalNode,
+  target: Pid,
+  body: Uint8Array,
+  timeout: number,
+): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    node.spawn(
+      async (ctx) => {
+        await requestReply(ctx, target, body, timeout).then(resolve, reject);
+      },
+      { label: 'http-call' },
+    );
+  });
+}
+
+interface ProxyArgs {
+  readonly target: string;
+  readonly origin: string;
+  readonly replyTo: Pid;
+  readonly timeout: number;
+  readonly body: Uint8Array;
+}
+
+const packr = new Packr({ int64AsType: 'number' });
+
+function parseProxyArgs(args: Uint8Array): ProxyArgs {
+  let a: Partial<ProxyArgs> | undefined;
+  try {
+    a = packr.unpack(args) as Partial<ProxyArgs>;
+  } catch {
+    a = undefined;
+  }
+  if (
+    typeof a?.target !== 'string' ||
+    typeof a.origin !== 'string' ||
+    !isPid(a.replyTo) ||
+    typeof a.timeout !== 'number' ||
+    !(a.timeout >= 0 && a.timeout <= 600_000) ||
+    !(a.body instanceof Uint8Array)
+  ) {
+    throw new InvalidArgumentError(
+      `${CALL_FACTORY}: args must be msgpack { target: string, origin: string, replyTo: pid, timeout: 0..600000, body: bytes }`,
+    );
+  }
+  return a as ProxyArgs;
+}
+
+/**
+ * Let peers call this node's actors: registers the {@link CALL_FACTORY} spawnable on `cluster`.
+ *
+ * @example
+ * const cluster = await ClusterNode.start({ name: 'beta', runtime: scheduler, identity, port: 0 });
+ * serveCalls(cluster);   // peers' callRemote(cluster, 'beta', 'kv', …) now reach beta's actors
+ */
+export function serveCalls(cluster: ClusterNode): void {
+  cluster.registerSpawnable(CALL_FACTORY, (runtime, raw) => {
+    const args = parseProxyArgs(raw);
+    return runtime.spawn(
+      async (ctx) => {
+        const target = ctx.whereis(args.target);
+        if (target === undefined) return ctx.exit(NO_NAME);
+        let reply: Uint8Array;
+        try {
+          reply = await requestReply(ctx, target, args.body, args.timeout);
+        } catch (err) {
+          if (err instanceof CallError)
+            return ctx.exit(err.status === 504 ? 'timeout' : `${ENDED}${err.message}`);
+          throw err;
+        }
+        await cluster.sendTo({ node: args.origin, pid: args.replyTo }, reply);
+      },
+      { label: 'call-proxy' },
+    );
+  });
+}
+
+/** What a proxy's exit reason means for the caller. */
+function failure(reason: ExitReason, name: string, owner: string, timeout: number): CallError {
+  if (reason === NO_NAME)
+    return new CallError(404, `no process registered as ${JSON.stringify(name)} on ${owner}`);
+  if (reason === 'timeout')
+    return new CallError(504, `no reply from ${name} on ${owner} within ${timeout} ms`);
+  if (reason === 'noconnection') return new CallError(502, `the link to ${owner} dropped during the call`);
+  const why = reason.startsWith(ENDED) ? reason.slice(ENDED.length) : `the call proxy ended (${reason})`;
+  return new CallError(502, `${name} on ${owner}: ${why}`);
+}
+
+/**
+ * Call the actor registered as `name` on the peer `owner` (see the module comment). The reply
+ * travels back over the cluster; the bound is `timeout` on the peer plus the link's round trip.
+ *
+ * @example
+ * const owner = cluster.whereisGlobal('kv');
+ * if (owner !== undefined) await callRemote(cluster, scheduler, owner, 'kv', bytes, 5000);
+ */
+export function callRemote(
+  cluster: ClusterNode,
+  node: LocalNode,
+  owner: string,
+  name: string,
+  body: Uint8Array,
+  timeout: number,
+): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    node.spawn(
+      async (ctx) => {
+        const args = packr.pack({ target: name, origin: cluster.name, replyTo: ctx.self, timeout, body });
+        let proxy: Pid;
+        try {
+          proxy = await cluster.spawnRemote(owner, CALL_FACTORY, args);
+        } catch (err) {
+          return reject(new CallError(502, `cannot call ${name} on ${owner}: ${(err as Error).message}`));
+        }
+        const ref = cluster.monitorRemote(ctx.self, { node: owner, pid: proxy });
+        // The reply rides a data lane and the proxy's down the control channel, so a `normal`
+        // down may overtake the reply: keep waiting for it until the deadline.
+        const deadline = Date.now() + timeout + 1000;
+        try {
+          for (;;) {
+            const msg = await ctx.receive<Uint8Array | DownMessage>({
+              timeout: Math.max(0, deadline - Date.now()),
+              match: (m) => m instanceof Uint8Array || isDown(m, ref),
+            });
+            if (msg instanceof Uint8Array) return resolve(msg);
+            if (msg.reason !== 'normal') return reject(failure(msg.reason, name, owner, timeout));
+          }
+        } catch (err) {
+          reject(
+            err instanceof ReceiveTimeoutError
+              ? new CallError(504, `no reply from ${name} on ${owner} within ${timeout} ms`)
+              : err,
+          );
+        } finally {
+          cluster.demonitorRemote(ref);
+        }
+      },
+      { label: 'http-call' },
+    );
+  });
+}

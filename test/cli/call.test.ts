@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CALL_FACTORY, CallError, callRemote } from '../../cli/call.js';
+import { type ServeHandle, serve } from '../../cli/serve.js';
+import { Identity } from '../../cluster/index.js';
+import { silentLogger } from '../../runtime/index.js';
+import { eventually } from '../helpers/eventually.js';
+
+// Two served nodes in one cluster; `a` reaches the services of `b` through its own HTTP ingress.
+let a: ServeHandle;
+let b: ServeHandle;
+const post = (body: string) => ({ method: 'POST', body });
+const httpA = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${a.port}${path}`, init);
+const httpB = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${b.port}${path}`, init);
+
+beforeAll(async () => {
+  const identity = await Identity.generate();
+  b = await serve({
+    port: 0,
+    shards: 1,
+    logger: silentLogger,
+    services: ['far=echo', 'farkv=kv', 'farctr=counter', 'farboom=crasher'],
+    cluster: { name: 'b', identity, port: 0, logger: silentLogger },
+  });
+  a = await serve({
+    port: 0,
+    shards: 1,
+    logger: silentLogger,
+    services: ['echo=echo'],
+    cluster: { name: 'a', identity, port: 0, seeds: [`127.0.0.1:${b.cluster!.port}`], logger: silentLogger },
+  });
+  await eventually(() => {
+    expect(a.cluster!.whereisGlobal('far')).toBe('b');
+    expect(a.cluster!.whereisGlobal('farboom')).toBe('b');
+  });
+});
+
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+});
+
+describe('POST /call and /send to a global name on a peer', () => {
+  test('a call reaches the actor on the owning node and its reply comes back', async () => {
+    expect(await (await httpA('/call/far', post('over the wire'))).text()).toBe('over the wire');
+    expect(await (await httpA('/call/farkv', post('put k v'))).text()).toBe('ok');
+    // The same actor answers on its own node.
+    expect(await (await httpB('/call/farkv', post('get k'))).text()).toBe('v');
+    // Local names still win: `echo` lives on a.
+    expect(await (await httpA('/call/echo', post('here'))).text()).toBe('here');
+  });
+
+  test('a send is fire and forget across the cluster', async () => {
+    expect((await httpA('/send/farkv', post('put sent yes'))).status).toBe(202);
+    await eventually(async () =>
+      expect(await (await httpB('/call/farkv', post('get sent'))).text()).toBe('yes'),
+    );
+  });
+
+  test('failures come back with the reason: crash → 502, silence → 504, no name → 404', async () => {
+    const crashed = await httpA('/call/farboom', post('unreachable'));
+    expect(crashed.status).toBe(502);
+    expect(((await crashed.json()) as { error: string }).error).toMatch(/^farboom on b: .*ended \(crashed\)/);
+    const silent = await httpA('/call/farctr?timeout=100', post('inc'));
+    expect(silent.status).toBe(504);
+    expect(((await silent.json()) as { error: string }).error).toContain(
+      'no reply from farctr on b within 100 ms',
+    );
+    expect((await httpA('/call/nowhere', post('x'))).status).toBe(404);
+    // A name the owner does not (or no longer) have: the proxy on b ends with noproc.
+    await expect(
+      callRemote(a.cluster!, a.backend.node, 'b', 'missing', new Uint8Array(1), 1000),
+    ).rejects.toEqual(new CallError(404, 'no process registered as "missing" on b'));
+  });
+
+  test('the call proxy refuses malformed arguments with the rule', async () => {
+    await expect(a.cluster!.spawnRemote('b', CALL_FACTORY, new Uint8Array([0xc1]))).rejects.toThrow(
+      /wactor\.call: args must be msgpack/,
+    );
+    // b keeps serving.
+    expect(await (await httpA('/call/far', post('still'))).text()).toBe('still');
+  });
+});
