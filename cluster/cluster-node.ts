@@ -1,7 +1,8 @@
 /**
  * A cluster node: wraps any {@link LocalNode} (a `Runtime` today) and links it to peer nodes
- * over an authenticated transport. This file owns the links (handshake, mesh, seeds, dispatch)
- * and the public API; global names, remote monitors and the RPC server live in their own files.
+ * over an authenticated transport. This file owns the links (bring-up, mesh, dispatch) and the
+ * public API; the handshake (link-handshake.ts), seeds (seed-dialer.ts), global names, remote
+ * monitors and the RPC server live in their own files.
  * docs/cluster.md is the guide; docs/protocol.md the wire.
  *
  * @example
@@ -17,15 +18,10 @@
 import { ClosedError, InvalidArgumentError, serializeError } from '../runtime/errors.js';
 import { assertPid } from '../runtime/pid.js';
 import type { LocalNode, MonitorRef, Pid, ProcessInfo } from '../runtime/types.js';
-import {
-  DuplicateLinkError,
-  HandshakeError,
-  ProtocolError,
-  UnknownNameError,
-  UnknownNodeError,
-} from './errors.js';
+import { DuplicateLinkError, ProtocolError, UnknownNameError, UnknownNodeError } from './errors.js';
 import { GlobalNames } from './global-names.js';
 import type { Identity } from './identity.js';
+import { awaitHello, awaitWelcome, type HandshakeView, helloRefusal } from './link-handshake.js';
 import { type ClusterNodeOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { PeerLink } from './peer-link.js';
 import { ProcessWatcher } from './process-watcher.js';
@@ -36,11 +32,11 @@ import {
   type PeerAddress,
   PROTOCOL_VERSION,
   RpcMethod,
-  type WelcomeFrame,
 } from './protocol.js';
 import { RemoteMonitors } from './remote-monitors.js';
 import { RemoteNode } from './remote-node.js';
 import { RpcServer, type SpawnableFactory } from './rpc-server.js';
+import { SeedDialer } from './seed-dialer.js';
 import type { Connection, Listener, Transport } from './transport.js';
 import { createTlsTransport } from './transport-tls.js';
 
@@ -74,14 +70,6 @@ export interface ClusterMetrics {
   readonly linksRefused: number;
 }
 
-interface Seed {
-  readonly host: string;
-  readonly port: number;
-  node: string | undefined;
-  delay: number;
-  timer: NodeJS.Timeout | undefined;
-}
-
 function isBytes(v: unknown): v is Uint8Array {
   return v instanceof Uint8Array;
 }
@@ -96,7 +84,7 @@ export class ClusterNode {
 
   readonly #o: ResolvedOptions;
   #listener: Listener | undefined;
-  readonly #seeds: Seed[];
+  readonly #seeds: SeedDialer;
   readonly #links = new Map<string, PeerLink>();
   /** Wakes connect() calls refused as a duplicate once the link the other side kept is up, by node. */
   readonly #linkWaiters = new Map<string, Set<() => void>>();
@@ -126,12 +114,11 @@ export class ClusterNode {
     this.runtime = o.runtime;
     this.identity = o.identity;
     this.transport = transport;
-    this.#seeds = o.seeds.map((s) => ({
-      ...s,
-      node: undefined,
-      delay: o.reconnect.initialDelay,
-      timer: undefined,
-    }));
+    this.#seeds = new SeedDialer(o.seeds, o.reconnect, {
+      dial: (host, port) => this.#dial(host, port),
+      isLinked: (node) => this.#links.has(node),
+      log: (line) => o.logger.debug(`cluster ${o.name}: ${line}`),
+    });
     this.#watcher = new ProcessWatcher(o.runtime, `cluster-agent:${o.name}`);
     this.#names = new GlobalNames({
       self: o.name,
@@ -165,7 +152,7 @@ export class ClusterNode {
       await transport.close();
       throw err;
     }
-    await Promise.allSettled(node.#seeds.map((s) => node.#trySeed(s)));
+    await node.#seeds.joinAll();
     return node;
   }
 
@@ -221,6 +208,11 @@ export class ClusterNode {
     return out;
   }
 
+  /** This node's state as the handshake sees it. */
+  get #view(): HandshakeView {
+    return { self: this.name, links: this.#links, dialing: this.#dialing };
+  }
+
   #onInbound(conn: Connection): void {
     if (this.#closing) {
       conn.destroy();
@@ -232,22 +224,14 @@ export class ClusterNode {
       maxFrameBytes: this.#o.maxFrameBytes,
     });
     this.#handshaking.add(link);
-    const timer = setTimeout(
-      () => link.destroy(`no hello within ${this.#o.handshakeTimeout} ms`),
-      this.#o.handshakeTimeout,
-    );
-    timer.unref();
     link.onDown(() => {
-      clearTimeout(timer);
       this.#handshaking.delete(link);
       // A name is only assigned on acceptance: a nameless link never completed its handshake.
       if (link.name === '' && !link.retired) this.#counters.linksRefused++;
     });
-    link.onFrame((f) => {
-      if (f[0] !== FrameType.Hello) throw new ProtocolError(`expected a hello frame, got frame type ${f[0]}`);
-      clearTimeout(timer);
+    awaitHello(link, this.#o.handshakeTimeout, (hello) => {
       this.#handshaking.delete(link);
-      this.#acceptHello(link, f);
+      this.#acceptHello(link, hello);
     });
   }
 
@@ -257,12 +241,13 @@ export class ClusterNode {
     void link.close(`refused: ${reason}`);
   }
 
-  #acceptHello(link: PeerLink, [, version, name, incarnation, host, port, peers]: HelloFrame): void {
-    const refusal = this.#checkHello(version, name, incarnation, link);
+  #acceptHello(link: PeerLink, hello: HelloFrame): void {
+    const refusal = helloRefusal(this.#view, hello, link);
     if (refusal !== undefined) {
       this.#refuse(link, refusal);
       return;
     }
+    const [, , name, incarnation, host, port, peers] = hello;
     Object.assign(link, { name, incarnation, host, port });
     link.send([
       FrameType.Welcome,
@@ -273,26 +258,6 @@ export class ClusterNode {
       this.#peerAddresses(name),
     ]);
     this.#linkUp(link, peers, false);
-  }
-
-  /** Why a hello must be refused, or undefined to accept it. */
-  #checkHello(version: number, name: string, incarnation: number, link: PeerLink): string | undefined {
-    if (version !== PROTOCOL_VERSION) return `protocol version ${version} is not ${PROTOCOL_VERSION}`;
-    const certName = link.conn.remote.name;
-    if (certName !== undefined && certName !== name) {
-      return `node name ${JSON.stringify(name)} does not match its certificate's ${JSON.stringify(certName)}`;
-    }
-    if (name === this.name) return `node name ${JSON.stringify(name)} is this node's own name`;
-    const existing = this.#links.get(name);
-    if (existing !== undefined) {
-      if (existing.incarnation === incarnation) return `duplicate: already linked to ${name}`;
-      // The peer restarted before we noticed its old incarnation die.
-      existing.destroy(`node ${name} restarted (new incarnation)`);
-    } else if (this.#dialing.has(name) && this.name < name) {
-      // Crossing dials: the connection dialed by the node whose name sorts first is kept.
-      return `duplicate: crossing dial, ${this.name} dials ${name}`;
-    }
-    return undefined;
   }
 
   /** Dial, handshake, and bring the link up; resolves the peer's name. */
@@ -311,60 +276,18 @@ export class ClusterNode {
       maxFrameBytes: this.#o.maxFrameBytes,
     });
     this.#handshaking.add(link);
-    const held: Frame[] = [];
     try {
-      const welcome = await new Promise<WelcomeFrame>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          reject(
-            new HandshakeError(
-              `node at ${host}:${port} sent no welcome within ${this.#o.handshakeTimeout} ms`,
-            ),
-          );
-          link.destroy('handshake timeout');
-        }, this.#o.handshakeTimeout);
-        link.onDown((reason) => {
-          clearTimeout(timer);
-          reject(
-            new HandshakeError(`node at ${host}:${port} closed the link during the handshake: ${reason}`),
-          );
-        });
-        link.onFrame((f) => {
-          clearTimeout(timer);
-          if (f[0] === FrameType.Welcome) {
-            // Frames behind the welcome in the same chunk (gossip) arrive before the await
-            // below resumes: hold them for the link's dispatcher.
-            link.onFrame((next) => held.push(next));
-            resolve(f);
-          } else if (f[0] === FrameType.Reject) {
-            const message = `node ${f[2]} at ${host}:${port} refused the link: ${f[1]}`;
-            reject(
-              f[1].startsWith('duplicate')
-                ? new DuplicateLinkError(message, f[2])
-                : new HandshakeError(message),
-            );
-            link.destroy(`refused: ${f[1]}`);
-          } else throw new ProtocolError(`expected a welcome frame, got frame type ${f[0]}`);
-        });
-        link.send([
-          FrameType.Hello,
-          PROTOCOL_VERSION,
-          this.name,
-          this.incarnation,
-          this.#o.advertiseHost,
-          this.port,
-          this.#peerAddresses(),
-        ]);
-      });
+      const hello: HelloFrame = [
+        FrameType.Hello,
+        PROTOCOL_VERSION,
+        this.name,
+        this.incarnation,
+        this.#o.advertiseHost,
+        this.port,
+        this.#peerAddresses(),
+      ];
+      const { welcome, held } = await awaitWelcome(link, hello, `${host}:${port}`, this.#o.handshakeTimeout);
       const [, name, incarnation, peerHost, peerPort, peers] = welcome;
-      const certName = conn.remote.name;
-      if ((certName !== undefined && certName !== name) || name === this.name) {
-        link.destroy(
-          `peer announced name ${JSON.stringify(name)} but is ${JSON.stringify(certName ?? this.name)}`,
-        );
-        throw new HandshakeError(
-          `node at ${host}:${port} announced name ${JSON.stringify(name)}, which its certificate does not carry`,
-        );
-      }
       Object.assign(link, { name, incarnation, host: peerHost, port: peerPort });
       const existing = this.#links.get(name);
       if (existing !== undefined && existing.incarnation === incarnation) {
@@ -404,7 +327,7 @@ export class ClusterNode {
     for (const other of this.#links.values()) {
       if (other !== link) other.send([FrameType.PeerUp, name, link.host, link.port]);
     }
-    for (const s of this.#seeds) if (s.host === link.host && s.port === link.port) s.node = name;
+    this.#seeds.linkUp(link.host, link.port, name);
     for (const [peer, host, port] of peers) this.#meshDial(peer, host, port);
     if (silent) this.#monitors.relink(name);
     if (!silent) {
@@ -436,34 +359,7 @@ export class ClusterNode {
     this.#monitors.linkDown(node);
     this.#o.logger.info(`cluster ${this.name}: nodedown ${node}: ${reason}`);
     this.#emit('nodedown', { node, reason });
-    for (const s of this.#seeds) {
-      if (s.node === node && !this.#closing) this.#scheduleSeed(s, this.#o.reconnect.initialDelay);
-    }
-  }
-
-  async #trySeed(s: Seed): Promise<void> {
-    s.timer = undefined;
-    if (this.#closing || (s.node !== undefined && this.#links.has(s.node))) return;
-    try {
-      s.node = await this.#dial(s.host, s.port);
-      s.delay = this.#o.reconnect.initialDelay;
-    } catch (err) {
-      if (err instanceof DuplicateLinkError) {
-        s.node = err.peer;
-        return;
-      }
-      this.#o.logger.debug(
-        `cluster ${this.name}: seed ${s.host}:${s.port} unreachable: ${(err as Error).message}`,
-      );
-      this.#scheduleSeed(s, s.delay);
-      s.delay = Math.min(s.delay * 2, this.#o.reconnect.maxDelay);
-    }
-  }
-
-  #scheduleSeed(s: Seed, delay: number): void {
-    if (this.#closing || s.timer !== undefined) return;
-    s.timer = setTimeout(() => void this.#trySeed(s), delay);
-    s.timer.unref();
+    if (!this.#closing) this.#seeds.linkDown(node);
   }
 
   /**
@@ -529,8 +425,6 @@ export class ClusterNode {
     }
     return link;
   }
-
-  // ---------------------------------------------------------------- frames from peers
 
   // ---------------------------------------------------------------- frames from peers
 
@@ -747,7 +641,7 @@ export class ClusterNode {
   /** Say goodbye to every peer, stop listening, free the transport. Idempotent; one shared promise. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      for (const s of this.#seeds) if (s.timer) clearTimeout(s.timer);
+      this.#seeds.close();
       // connect() calls waiting for a kept link give up now rather than at their timeout.
       for (const waiters of [...this.#linkWaiters.values()]) for (const wake of [...waiters]) wake();
       for (const l of this.#handshaking) l.destroy('node closing');
