@@ -47,6 +47,8 @@ import {
   type Listener,
   type PeerIdentity,
   type Transport,
+  TransportRegistry,
+  withDeadline,
 } from './transport.js';
 
 // ------------------------------------------------------------------ streams
@@ -307,18 +309,6 @@ async function readCert(stream: QuicStream, held: Uint8Array[]): Promise<Uint8Ar
   return len === 0 ? new Uint8Array(0) : await stream.readExactly(len, held);
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new HandshakeError(`${what} timed out after ${ms} ms`)), ms);
-    const onAbort = (): void => reject(new HandshakeError(`${what} aborted`));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    });
-  });
-}
-
 /** Create the QUIC transport for `identity`. */
 export function createQuicTransport(identity: Identity, options: QuicTransportOptions = {}): Transport {
   const ownPeerId = peerIdOf(identity.rawKeys().publicKey);
@@ -332,14 +322,9 @@ export function createQuicTransport(identity: Identity, options: QuicTransportOp
   };
   let client: NativeClient | undefined;
   let closed = false;
-  const listeners = new Set<Listener>();
-  const conns = new Set<QuicConnection>();
+  const registry = new TransportRegistry<QuicConnection>();
+  /** Connections still in the identity exchange (not yet tracked): aborted on close. */
   const pending = new Set<NativeConnection>();
-  const track = (c: QuicConnection): QuicConnection => {
-    conns.add(c);
-    c.onClose(() => conns.delete(c));
-    return c;
-  };
 
   async function accept(native: NativeConnection, onConnection: (c: Connection) => void): Promise<void> {
     pending.add(native);
@@ -349,7 +334,7 @@ export function createQuicTransport(identity: Identity, options: QuicTransportOp
       const held: Uint8Array[] = [];
       const remote = verify(identity, ownPeerId, peerId, await readCert(main, held));
       main.write(Buffer.concat([Uint8Array.of(ACCEPT_BYTE), lengthPrefixed(ownCert)]));
-      const conn = track(new QuicConnection(native, main, remote));
+      const conn = registry.track(new QuicConnection(native, main, remote));
       for (const c of held) main.deliver(c);
       main.startReading();
       conn.acceptStreams();
@@ -381,21 +366,20 @@ export function createQuicTransport(identity: Identity, options: QuicTransportOp
           options.onReject?.(`quic handshake failed: ${(err as Error).message}`);
           continue;
         }
-        void withTimeout(accept(native, onConnection), handshakeTimeout, 'identity exchange').catch(() =>
-          native.abort(),
-        );
+        void withDeadline(accept(native, onConnection), handshakeTimeout, 'identity exchange', {
+          giveUp: () => native.abort(),
+        }).catch(() => {});
       }
     })();
     const listener: Listener = {
       port: server.port(),
       close: async () => {
         open = false;
-        listeners.delete(listener);
+        registry.forget(listener);
         server.abort();
       },
     };
-    listeners.add(listener);
-    return listener;
+    return registry.listen(listener);
   }
 
   async function dialOnce(host: string, port: number): Promise<Connection> {
@@ -417,7 +401,7 @@ export function createQuicTransport(identity: Identity, options: QuicTransportOp
       if (verdict[0] !== ACCEPT_BYTE)
         throw new HandshakeError(`server at ${host}:${port} sent no acceptance`);
       const remote = verify(identity, ownPeerId, peerId, await readCert(main, held));
-      const conn = track(new QuicConnection(native, main, remote));
+      const conn = registry.track(new QuicConnection(native, main, remote));
       for (const c of held) main.deliver(c);
       main.startReading();
       conn.acceptStreams();
@@ -437,10 +421,12 @@ export function createQuicTransport(identity: Identity, options: QuicTransportOp
     const timeout = opts.timeout ?? handshakeTimeout;
     const attempt = dialOnce(host, port);
     try {
-      return await withTimeout(attempt, timeout, `dial ${host}:${port}`, opts.signal);
+      return await withDeadline(attempt, timeout, `dial ${host}:${port}`, {
+        signal: opts.signal,
+        // A connection that completes after we gave up must not linger.
+        giveUp: () => attempt.then((c) => c.destroy()).catch(() => {}),
+      });
     } catch (err) {
-      // A connection that completes after we gave up must not linger.
-      attempt.then((c) => c.destroy()).catch(() => {});
       throw err instanceof HandshakeError
         ? err
         : new HandshakeError(`dial ${host}:${port} failed: ${(err as Error).message}`, { cause: err });
@@ -454,9 +440,8 @@ export function createQuicTransport(identity: Identity, options: QuicTransportOp
     async close() {
       closed = true;
       // Pending native promises keep the process alive until their owners are aborted.
-      for (const c of conns) c.destroy();
       for (const n of pending) n.abort();
-      await Promise.all([...listeners].map((l) => l.close()));
+      await registry.closeAll();
       client?.abort();
       client = undefined;
     },

@@ -27,6 +27,8 @@ import {
   type Listener,
   type PeerIdentity,
   type Transport,
+  TransportRegistry,
+  withDeadline,
 } from './transport.js';
 
 class TlsConnection implements Connection {
@@ -105,13 +107,7 @@ export function createTlsTransport(identity: Identity, options: TlsTransportOpti
   // In ca mode OpenSSL verifies the chain as well; in shared mode the pin is checked by
   // verifyPeer (a self-signed certificate is no chain). Both modes run verifyPeer.
   const verifyChain = identity.mode === 'ca';
-  const listeners = new Set<Listener>();
-  const conns = new Set<TlsConnection>();
-  const track = (c: TlsConnection): TlsConnection => {
-    conns.add(c);
-    c.onClose(() => conns.delete(c));
-    return c;
-  };
+  const registry = new TransportRegistry<TlsConnection>();
 
   async function listen(
     host: string,
@@ -139,7 +135,7 @@ export function createTlsTransport(identity: Identity, options: TlsTransportOpti
           return;
         }
         socket.write(Uint8Array.of(ACCEPT_BYTE));
-        onConnection(track(new TlsConnection(socket, peer, undefined)));
+        onConnection(registry.track(new TlsConnection(socket, peer, undefined)));
       },
     );
     // A failed handshake (wrong certificate, garbage) affects that socket only: keep serving.
@@ -156,45 +152,35 @@ export function createTlsTransport(identity: Identity, options: TlsTransportOpti
       port: typeof address === 'object' && address ? address.port : port,
       close: () =>
         new Promise<void>((resolve) => {
-          listeners.delete(listener);
+          registry.forget(listener);
           for (const s of sockets) s.destroy();
           server.close(() => resolve());
         }),
     };
-    listeners.add(listener);
-    return listener;
+    return registry.listen(listener);
   }
 
   function dial(host: string, port: number, opts: DialOptions = {}): Promise<Connection> {
-    return new Promise<Connection>((resolve, reject) => {
-      const socket = tls.connect({
-        ...secure,
-        host,
-        port,
-        rejectUnauthorized: verifyChain,
-        // Peers are identified by certificate (pin or CA + CN), not by DNS name.
-        checkServerIdentity: () => undefined,
-      });
-      socket.setNoDelay(true);
+    const socket = tls.connect({
+      ...secure,
+      host,
+      port,
+      rejectUnauthorized: verifyChain,
+      // Peers are identified by certificate (pin or CA + CN), not by DNS name.
+      checkServerIdentity: () => undefined,
+    });
+    socket.setNoDelay(true);
+    const accepted = new Promise<Connection>((resolve, reject) => {
       let done = false;
       const finish = (err: Error | undefined, conn?: Connection): void => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
         socket.off('data', onData);
         if (err) {
           socket.destroy();
           reject(err);
         } else resolve(conn!);
       };
-      const timeout = opts.timeout ?? 5000;
-      const timer = setTimeout(
-        () => finish(new HandshakeError(`dial ${host}:${port} was not accepted within ${timeout} ms`)),
-        timeout,
-      );
-      const onAbort = (): void => finish(new HandshakeError(`dial ${host}:${port} aborted`));
-      opts.signal?.addEventListener('abort', onAbort);
       let peer: PeerIdentity | undefined;
       socket.once('secureConnect', () => {
         try {
@@ -214,7 +200,7 @@ export function createTlsTransport(identity: Identity, options: TlsTransportOpti
           return;
         }
         socket.pause();
-        const conn = track(new TlsConnection(socket, peer, chunk.subarray(1)));
+        const conn = registry.track(new TlsConnection(socket, peer, chunk.subarray(1)));
         finish(undefined, conn);
         socket.resume();
       };
@@ -230,15 +216,17 @@ export function createTlsTransport(identity: Identity, options: TlsTransportOpti
         ),
       );
     });
+    return withDeadline(accepted, opts.timeout ?? 5000, `dial ${host}:${port}`, {
+      signal: opts.signal,
+      // Destroying the socket settles `accepted` (its close handler), so nothing lingers.
+      giveUp: () => socket.destroy(),
+    });
   }
 
   return {
     kind: 'tls',
     listen,
     dial,
-    async close() {
-      await Promise.all([...listeners].map((l) => l.close()));
-      for (const c of conns) c.destroy();
-    },
+    close: () => registry.closeAll(),
   };
 }

@@ -15,6 +15,8 @@
  * const conn = await t.dial('127.0.0.1', listener.port);
  */
 
+import { HandshakeError } from './errors.js';
+
 /** Who is on the other end, as the transport verified it. */
 export interface PeerIdentity {
   /** The node name the peer's certificate vouches for (ca mode), undefined for a shared identity. */
@@ -156,5 +158,94 @@ export class CloseSignal {
     this.#handlers = [];
     for (const h of handlers) h(err);
     return true;
+  }
+}
+
+/**
+ * `p`, unless `ms` pass or `signal` aborts first: then a {@link HandshakeError} naming `what`,
+ * and `giveUp` runs so the attempt behind `p` frees what it holds (both transports bound their
+ * dials and identity exchanges this way).
+ *
+ * @example
+ * const conn = await withDeadline(dialOnce(host, port), 5000, `dial ${host}:${port}`, { signal, giveUp });
+ */
+export function withDeadline<T>(
+  p: Promise<T>,
+  ms: number,
+  what: string,
+  options: { readonly signal?: AbortSignal | undefined; readonly giveUp?: () => void } = {},
+): Promise<T> {
+  const { signal, giveUp } = options;
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const fail = (reason: string): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      reject(new HandshakeError(`${what} ${reason}`));
+      giveUp?.();
+    };
+    const timer = setTimeout(() => fail(`timed out after ${ms} ms`), ms);
+    const onAbort = (): void => fail('aborted');
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        resolve(v);
+      },
+      (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        reject(err);
+      },
+    );
+  });
+}
+
+/**
+ * The listeners and connections a transport has handed out, so that its `close()` ends them
+ * all: connections are destroyed (each leaves the registry when it closes), then listeners
+ * closed.
+ *
+ * @example
+ * const reg = new TransportRegistry<TlsConnection>();
+ * return reg.track(new TlsConnection(socket, peer)); // ... close: () => reg.closeAll()
+ */
+export class TransportRegistry<C extends Connection> {
+  readonly #conns = new Set<C>();
+  readonly #listeners = new Set<Listener>();
+
+  /** Keep `conn` until it closes; returns it. */
+  track(conn: C): C {
+    this.#conns.add(conn);
+    conn.onClose(() => this.#conns.delete(conn));
+    return conn;
+  }
+
+  /** Keep `listener` until {@link forget} or {@link closeAll}; returns it. */
+  listen(listener: Listener): Listener {
+    this.#listeners.add(listener);
+    return listener;
+  }
+
+  /** A listener closed on its own. */
+  forget(listener: Listener): void {
+    this.#listeners.delete(listener);
+  }
+
+  async closeAll(): Promise<void> {
+    for (const c of [...this.#conns]) c.destroy();
+    await Promise.all([...this.#listeners].map((l) => l.close()));
   }
 }

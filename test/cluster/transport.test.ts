@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HandshakeError } from '../../cluster/errors.js';
 import { ClusterCa, Identity } from '../../cluster/identity.js';
-import { CloseSignal, type Connection, type Transport } from '../../cluster/transport.js';
+import { CloseSignal, type Connection, type Transport, withDeadline } from '../../cluster/transport.js';
 import { createQuicTransport } from '../../cluster/transport-quic.js';
 import { createTlsTransport } from '../../cluster/transport-tls.js';
 import { eventually } from '../helpers/eventually.js';
@@ -149,6 +149,38 @@ describe('CloseSignal', () => {
     expect(signal.fire(new Error('again'))).toBe(false);
     signal.on((err) => seen.push(`late ${err?.message}`));
     expect(seen).toEqual(['first closed=true', 'early boom', 'late boom']);
+  });
+});
+
+describe('withDeadline', () => {
+  const never = new Promise<never>(() => {});
+
+  it('passes the value through when the attempt settles first, without giving up', async () => {
+    let gaveUp = false;
+    const v = await withDeadline(Promise.resolve(7), 60_000, 'dial x', { giveUp: () => (gaveUp = true) });
+    expect(v).toBe(7);
+    expect(gaveUp).toBe(false);
+    await expect(withDeadline(Promise.reject(new Error('boom')), 60_000, 'dial x')).rejects.toThrow('boom');
+  });
+
+  it('rejects with a HandshakeError naming the attempt and gives up when the time runs out', async () => {
+    let gaveUp = 0;
+    const err = await withDeadline(never, 1, 'dial 10.0.0.1:9', { giveUp: () => gaveUp++ }).catch((e) => e);
+    expect(err).toBeInstanceOf(HandshakeError);
+    expect(err.message).toBe('dial 10.0.0.1:9 timed out after 1 ms');
+    expect(gaveUp).toBe(1);
+  });
+
+  it('rejects and gives up when the signal aborts, also when it was aborted already', async () => {
+    const ac = new AbortController();
+    let gaveUp = 0;
+    const p = withDeadline(never, 60_000, 'identity exchange', { signal: ac.signal, giveUp: () => gaveUp++ });
+    ac.abort();
+    await expect(p).rejects.toThrow('identity exchange aborted');
+    await expect(
+      withDeadline(never, 60_000, 'dial y', { signal: ac.signal, giveUp: () => gaveUp++ }),
+    ).rejects.toBeInstanceOf(HandshakeError);
+    expect(gaveUp).toBe(2);
   });
 });
 
