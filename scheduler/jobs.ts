@@ -42,6 +42,12 @@ export type JobMessage =
 
 export class JobPool {
   readonly #pool: Piscina;
+  #running = 0;
+
+  /** Jobs started and not yet settled (running or waiting for a pool thread). */
+  get running(): number {
+    return this.#running;
+  }
 
   constructor(maxThreads: number) {
     this.#pool = new Piscina({ minThreads: 0, maxThreads, idleTimeout: 1000 });
@@ -73,6 +79,12 @@ export class JobPool {
       );
     }
     const id = task.id ?? null;
+    const cleanup = () => {
+      this.#running--;
+      if (timer !== undefined) clearTimeout(timer);
+      task.signal?.removeEventListener('abort', onAbort);
+    };
+    this.#running++;
     return this.#pool
       .run(task.input, { filename, name: task.name ?? 'default', signal: controller.signal })
       .then(
@@ -95,10 +107,6 @@ export class JobPool {
           throw error;
         },
       );
-    function cleanup() {
-      if (timer !== undefined) clearTimeout(timer);
-      task.signal?.removeEventListener('abort', onAbort);
-    }
   }
 
   destroy(): Promise<void> {

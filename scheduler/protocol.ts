@@ -89,6 +89,8 @@ export type Control =
       readonly pid?: Pid;
     }
   | { readonly t: 'answer'; readonly id: number; readonly value: unknown }
+  // The main thread's synchronous isAlive: answered on the shard's reply cell (spawn-reply.ts).
+  | { readonly t: 'alive'; readonly id: number; readonly pid: Pid }
   | { readonly t: 'shardLost'; readonly slot: number; readonly culprit: Pid; readonly reason: ExitReason }
   | { readonly t: 'load'; readonly module: string }
   // A guest's `run_job`, sent by its shard to the main thread (which owns the job pool).

@@ -33,11 +33,13 @@ import type {
   Behaviour,
   ExitReason,
   LocalNode,
+  MonitorRef,
   NodeStats,
   Pid,
   ProcessInfo,
   SupervisorSpec,
 } from '../runtime/types.js';
+import { checkName } from '../runtime/validate.js';
 import {
   encodeJobError,
   encodeJobOk,
@@ -119,9 +121,9 @@ export class Scheduler extends RoutedNode implements LocalNode {
   readonly #ringBytes: number;
   readonly #spawnTimeoutMs: number;
   readonly #turnsPerTick: number;
-  /** Pids this scheduler spawned on shards and has not seen end (exact `isAlive`). */
-  readonly #live = new Set<Pid>();
   #jobs: JobPool | undefined;
+  /** Guests with jobs still running: the node-level monitor and one controller per job. */
+  readonly #jobOwners = new Map<Pid, { ref: MonitorRef; jobs: Set<AbortController> }>();
   /** Jobs guests may start by name (`registerJob`). */
   readonly #jobNames = new Map<string, { module: string | URL; name?: string }>();
   #nextSlot: number;
@@ -193,8 +195,8 @@ export class Scheduler extends RoutedNode implements LocalNode {
       loads: this.#loads,
     });
     this.node = node;
-    node.onNodeDown = (pid) => this.#live.delete(pid);
     node.onJob = (c) => this.#guestJob(c);
+    node.onNodeDown = (pid) => this.#ownerDown(pid);
     const started: Promise<void>[] = [];
     for (let t = 0; t < this.shards; t++) started.push(this.#startWorker(t, t));
     this.ready = Promise.all(started).then(() => {});
@@ -284,7 +286,6 @@ export class Scheduler extends RoutedNode implements LocalNode {
     const registry = this.node.registry;
     registry.releaseIfHeldBy(thread);
     registry.removeWhere((pid) => shardOf(pid) === oldSlot);
-    for (const pid of this.#live) if (shardOf(pid) === oldSlot) this.#live.delete(pid);
     // 3. Fresh rings to and from that thread; every other thread switches to them.
     renewPeerRings(this.#buffers, thread, this.#ringBytes);
     Atomics.store(new Int32Array(this.#buffers.bells), thread * 16, 0);
@@ -340,17 +341,29 @@ export class Scheduler extends RoutedNode implements LocalNode {
     const entry = this.#workers[thread] as ShardSlot;
     const id = ++this.#syncSeq;
     this.node.dispatch(thread, { t: 'spawn', id: -id, spec, from: this.shards });
+    if (!this.#awaitReply(thread, entry, id)) {
+      throw this.#workers[thread] !== entry
+        ? new ShardLostError(`spawn: shard ${thread} was lost while starting ${spec.module}`)
+        : new SpawnError(
+            `spawn: shard ${thread} did not start ${spec.module} within ${this.#spawnTimeoutMs} ms`,
+          );
+    }
+    const answer = entry.reply.read();
+    if ('error' in answer)
+      throw new SpawnError(answer.error.message, { cause: deserializeError(answer.error) });
+    return answer.pid;
+  }
+
+  /**
+   * Block until shard `thread` has answered request `id` on its reply cell (spawn-reply.ts).
+   * False when the shard was replaced meanwhile or `spawnTimeoutMs` passed.
+   */
+  #awaitReply(thread: number, entry: ShardSlot, id: number): boolean {
     this.#mesh.publish();
     const deadline = performance.now() + this.#spawnTimeoutMs;
     // Wait in slices so the watchdog still runs while the main thread is blocked here.
     while (entry.reply.seq !== id) {
-      if (this.#workers[thread] !== entry)
-        throw new ShardLostError(`spawn: shard ${thread} was lost while starting ${spec.module}`);
-      if (performance.now() > deadline) {
-        throw new SpawnError(
-          `spawn: shard ${thread} did not start ${spec.module} within ${this.#spawnTimeoutMs} ms`,
-        );
-      }
+      if (this.#workers[thread] !== entry || performance.now() > deadline) return false;
       // Our event loop is blocked: if the request still waits behind a full ring, keep flushing
       // (the shard frees space but cannot wake us) and look again soon.
       const pressured = this.#mesh.pressured(thread);
@@ -358,10 +371,7 @@ export class Scheduler extends RoutedNode implements LocalNode {
       if (pressured) this.#mesh.publish();
       this.#watchdog.check();
     }
-    const answer = entry.reply.read();
-    if ('error' in answer)
-      throw new SpawnError(answer.error.message, { cause: deserializeError(answer.error) });
-    return this.#track(answer.pid);
+    return true;
   }
 
   /**
@@ -380,7 +390,7 @@ export class Scheduler extends RoutedNode implements LocalNode {
       this.node.expect(id, thread, { resolve, reject });
       this.node.dispatch(thread, { t: 'spawn', id, spec, from: this.shards });
     });
-    return this.#track(pid as Pid);
+    return pid as Pid;
   }
 
   /** Import `module` on every shard now, so later synchronous spawns do not wait for it. */
@@ -414,12 +424,6 @@ export class Scheduler extends RoutedNode implements LocalNode {
     return { thread, spec: Object.keys(rest).length === 0 ? base : { ...base, options: rest } };
   }
 
-  #track(pid: Pid): Pid {
-    this.#live.add(pid);
-    this.node.monitor(NODE_WATCHER, pid);
-    return pid;
-  }
-
   /**
    * Start a supervisor on the main thread; children may live on any shard (links cross shards).
    * Children's `start` receives this scheduler.
@@ -438,14 +442,32 @@ export class Scheduler extends RoutedNode implements LocalNode {
   }
 
   /**
-   * Exact for main-thread pids and for pids this scheduler spawned on shards (tracked until their
-   * down arrives, so briefly stale). A pid spawned inside a shard by another process is not
-   * tracked here and reads as not alive: use `monitor` (or `info`) for those.
+   * Exact, as on a `Runtime`: a main-thread pid is looked up here; a shard pid is asked of its
+   * shard, and this call blocks for that round trip (like a synchronous {@link spawn}: typically
+   * tens of microseconds, but as long as the shard's current handler runs — the watchdog bounds
+   * that by `maxHandlerMs`, after which the shard's pids read as dead). The answer holds at the
+   * moment the shard gave it, after everything this thread sent to that shard before. False for a
+   * pid of a shard that no longer runs, and after {@link close}/{@link destroy}. To follow a
+   * process without blocking, `monitor` it.
+   *
+   * @example
+   * if (!scheduler.isAlive(pid)) pid = scheduler.spawn({ module: url });
    */
   isAlive(pid: Pid): boolean {
     if (!isPid(pid)) return false;
     if (this.node.isLocal(pid)) return this.#runtime.isAlive(pid);
-    return this.#live.has(pid) && this.node.threadOf(pid) >= 0;
+    const thread = this.node.threadOf(pid);
+    if (thread < 0 || thread >= this.shards || this.#closed) return false;
+    const entry = this.#workers[thread] as ShardSlot;
+    const id = ++this.#syncSeq;
+    this.node.dispatch(thread, { t: 'alive', id, pid });
+    if (this.#awaitReply(thread, entry, id)) return (entry.reply.read() as { pid: number }).pid === 1;
+    // The shard was replaced while we waited (its processes are gone) or it did not answer in
+    // spawnTimeoutMs (a shard stuck outside any handler; the watchdog cannot see that).
+    if (this.#workers[thread] === entry) {
+      this.#logger.warn(`isAlive: shard ${thread} did not answer within ${this.#spawnTimeoutMs} ms`);
+    }
+    return false;
   }
 
   // ---- inspection -----------------------------------------------------------------------------
@@ -467,8 +489,11 @@ export class Scheduler extends RoutedNode implements LocalNode {
     return (answer ?? undefined) as ProcessInfo | undefined;
   }
 
-  /** Totals over every shard and the main thread, plus ring counters (queued, refused). */
-  async stats(): Promise<NodeStats & { ringQueued: number; ringRefused: number }> {
+  /**
+   * Totals over every shard and the main thread, plus ring counters (queued, refused) and the
+   * jobs started on the pool and not yet settled (`jobsRunning`: {@link run} and guests' `run_job`).
+   */
+  async stats(): Promise<NodeStats & { ringQueued: number; ringRefused: number; jobsRunning: number }> {
     const parts = (await Promise.all(this.#workers.map((_w, t) => this.node.query(t, 'stats')))) as (
       | (NodeStats & { queued: number; refused: number })
       | undefined
@@ -486,6 +511,7 @@ export class Scheduler extends RoutedNode implements LocalNode {
       messagesRefused: sum('messagesRefused'),
       ringQueued: sum('queued'),
       ringRefused: sum('refused'),
+      jobsRunning: this.#jobs?.running ?? 0,
     };
   }
 
@@ -523,10 +549,10 @@ export class Scheduler extends RoutedNode implements LocalNode {
    */
   registerJob(name: string, task: { readonly module: string | URL; readonly name?: string }): void {
     if (this.#closed) throw new ClosedError('registerJob: the scheduler is closed');
-    if (typeof name !== 'string' || name.length === 0 || new TextEncoder().encode(name).length > 255) {
-      throw new InvalidArgumentError(
-        `registerJob: name must be a string of 1..255 UTF-8 bytes, got ${describe(name)}`,
-      );
+    checkName(name, 'registerJob: name');
+    const bytes = new TextEncoder().encode(name).length;
+    if (bytes > 255) {
+      throw new InvalidArgumentError(`registerJob: name must be at most 255 bytes of UTF-8, got ${bytes}`);
     }
     if (task === null || typeof task !== 'object') {
       throw new InvalidArgumentError(`registerJob: task must be { module, name? }, got ${describe(task)}`);
@@ -569,29 +595,69 @@ export class Scheduler extends RoutedNode implements LocalNode {
       reply(encodeJobError(c.id, 'WACTOR_ERR_SCHEDULER_JOB_UNKNOWN', `run_job: no job named '${c.name}'`));
       return;
     }
+    const job = this.#jobFor(c.replyTo);
     this.run({
       module: spec.module,
       ...(spec.name === undefined ? {} : { name: spec.name }),
       input: c.args,
+      signal: job.signal,
       ...(c.timeoutMs > 0 ? { timeout: c.timeoutMs } : {}),
-    }).then(
-      (value) => {
-        const bytes = jobValueBytes(value);
-        reply(
-          bytes === undefined
-            ? encodeJobError(
-                c.id,
-                'WACTOR_ERR_SCHEDULER_JOB_RESULT',
-                `run_job: job '${c.name}' returned ${describe(value)}; a guest's job must return a Uint8Array, a string or nothing`,
-              )
-            : encodeJobOk(c.id, bytes),
-        );
-      },
-      (err: unknown) => {
-        const e = serializeError(err);
-        reply(encodeJobError(c.id, e.code, e.message));
-      },
-    );
+    })
+      .finally(() => this.#jobDone(c.replyTo, job))
+      .then(
+        (value) => {
+          const bytes = jobValueBytes(value);
+          reply(
+            bytes === undefined
+              ? encodeJobError(
+                  c.id,
+                  'WACTOR_ERR_SCHEDULER_JOB_RESULT',
+                  `run_job: job '${c.name}' returned ${describe(value)}; a guest's job must return a Uint8Array, a string or nothing`,
+                )
+              : encodeJobOk(c.id, bytes),
+          );
+        },
+        (err: unknown) => {
+          const e = serializeError(err);
+          reply(encodeJobError(c.id, e.code, e.message));
+        },
+      );
+  }
+
+  /**
+   * An abort controller for a job of guest `owner`, aborted when the guest ends: nobody is left to
+   * take the result, and a job without a timeout would hold a pool thread forever. The first job
+   * of an owner starts one node-level monitor (its `down` arrives here from any shard, or at once
+   * with `noproc` for an owner already gone); the owner's last job to settle drops it.
+   */
+  #jobFor(owner: Pid): AbortController {
+    const controller = new AbortController();
+    const entry = this.#jobOwners.get(owner);
+    if (entry !== undefined) {
+      entry.jobs.add(controller);
+      return controller;
+    }
+    // In the table before monitoring: the down of an owner already gone can arrive inside
+    // `monitor` (a main-thread pid), and must find this job to abort it.
+    const fresh = { ref: 0, jobs: new Set([controller]) };
+    this.#jobOwners.set(owner, fresh);
+    fresh.ref = this.node.monitor(NODE_WATCHER, owner);
+    return controller;
+  }
+
+  #jobDone(owner: Pid, controller: AbortController): void {
+    const entry = this.#jobOwners.get(owner);
+    if (entry === undefined || !entry.jobs.delete(controller) || entry.jobs.size > 0) return;
+    this.#jobOwners.delete(owner);
+    this.node.demonitor(entry.ref);
+  }
+
+  /** A guest with jobs ended: abort them (the pool frees their threads). */
+  #ownerDown(owner: Pid): void {
+    const entry = this.#jobOwners.get(owner);
+    if (entry === undefined) return;
+    this.#jobOwners.delete(owner);
+    for (const c of entry.jobs) c.abort();
   }
 
   // ---- lifetime -------------------------------------------------------------------------------

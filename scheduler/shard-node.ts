@@ -25,7 +25,7 @@ import { deserializeError, serializeError } from '../runtime/errors.js';
 import { assertPid, isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Behaviour, ExitReason, MonitorRef, Pid, SpawnOptions, TimerRef } from '../runtime/types.js';
-import { checkDelay, checkReason } from '../runtime/validate.js';
+import { checkDelay, checkName, checkReason } from '../runtime/validate.js';
 import type { Mesh } from './mesh.js';
 import {
   type Control,
@@ -91,6 +91,8 @@ export class ShardNode {
   /** Hooks for control messages this class does not handle itself. */
   onSpawn: ((c: Extract<Control, { t: 'spawn' }>) => void) | undefined;
   onLoad: ((module: string) => void) | undefined;
+  /** The main thread's synchronous `isAlive` (answered on the shard's reply cell). */
+  onAlive: ((c: Extract<Control, { t: 'alive' }>) => void) | undefined;
   /** A guest's job request (handled on the main thread, which owns the job pool). */
   onJob: ((c: Extract<Control, { t: 'job' }>) => void) | undefined;
   /** Job names guests may start (kept current by `jobNames` control messages). */
@@ -228,6 +230,9 @@ export class ShardNode {
   }
 
   sendNamed(name: string, msg: unknown): boolean {
+    // As Runtime.sendNamed: a non-string is a caller's bug, the empty string merely unbound.
+    if (typeof name !== 'string') checkName(name, 'sendNamed: name');
+    if (name === '') return false;
     const pid = this.registry.whereis(name);
     return pid === undefined ? false : this.send(pid, msg);
   }
@@ -270,6 +275,7 @@ export class ShardNode {
   // ---- names ----------------------------------------------------------------------------------
 
   register(name: string, pid: Pid): boolean {
+    checkName(name, 'register: name'); // first, as Runtime.register does
     assertPid(pid, 'register: pid');
     if (this.isLocal(pid) && !this.rt.isAlive(pid)) return false;
     if (!this.isLocal(pid) && this.threadOf(pid) < 0) return false;
@@ -425,7 +431,10 @@ export class ShardNode {
 
   trapExit(pid: Pid, on: boolean): boolean {
     if (this.isLocal(pid)) return this.rt.trapExit(pid, on);
-    return this.#toOwner(pid, { t: 'trap', pid, on });
+    // Runtime.trapExit's rules, applied here: a bad pid throws at the call, and only `true` turns
+    // trapping on (anything else — e.g. a value that cannot even cross shards — turns it off).
+    assertPid(pid, 'trapExit: pid');
+    return this.#toOwner(pid, { t: 'trap', pid, on: on === true });
   }
 
   /** A local process ended: release its names and tell remote linked/monitoring processes. */
@@ -645,6 +654,9 @@ export class ShardNode {
         return;
       case 'job':
         this.onJob?.(c);
+        return;
+      case 'alive':
+        this.onAlive?.(c);
         return;
       case 'jobNames':
         this.jobNames = new Set(c.names);

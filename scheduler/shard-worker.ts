@@ -137,6 +137,9 @@ shard.onSpawn = (c: Extract<Control, { t: 'spawn' }>) => {
   );
 };
 
+// Answered here, between handlers, so the answer is exact at this point of the shard's run.
+shard.onAlive = (c) => reply.write(c.id, runtime.isAlive(c.pid) ? 1 : 0, undefined);
+
 shard.onClose = () => {
   void runtime.shutdown().then((stopped) => {
     mesh.publish();

@@ -24,6 +24,7 @@
 import { InvalidArgumentError } from '../runtime/errors.js';
 import { describe } from '../runtime/pid.js';
 import type { Pid } from '../runtime/types.js';
+import { checkName } from '../runtime/validate.js';
 
 const SLOT = 128;
 const HEADER = 64;
@@ -191,9 +192,7 @@ function equalAt(hay: Uint8Array, at: number, needle: Uint8Array): boolean {
 }
 
 function nameBytes(name: unknown, what: string): Uint8Array {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new InvalidArgumentError(`${what} must be a non-empty string, got ${describe(name)}`);
-  }
+  checkName(name, what); // the runtime's rule and wording
   const bytes = encoder.encode(name);
   if (bytes.length > MAX_NAME_BYTES) {
     throw new InvalidArgumentError(

@@ -7,9 +7,12 @@
  * Layout: Int32 `seq` (id of the answered request), Int32 `status` (1 ok, 2 error), Float64 pid,
  * Int32 message length, then up to 1000 bytes of `code\nmessage` (UTF-8).
  *
+ * The main thread's synchronous `isAlive` of a shard pid uses the same cell: the answer is written
+ * as the pid field, 1 (alive) or 0.
+ *
  * Why a cell and not a ring record: the main thread would otherwise have to process other
  * threads' records while user code is in the middle of `spawn()`. The main thread has at most one
- * synchronous spawn outstanding (it is blocked), so one cell per shard is enough.
+ * synchronous request outstanding (it is blocked), so one cell per shard is enough.
  */
 import type { Pid } from '../runtime/types.js';
 import type { WireError } from './protocol.js';

@@ -147,10 +147,52 @@ describe('guest jobs on a Scheduler (run_job)', () => {
     }
   });
 
+  it("a guest's running job is aborted when the guest ends, which frees its pool thread", async () => {
+    // One pool thread: while the spinning job (60 s, no timeout) holds it, no other job can run.
+    const sched = new Scheduler({ shards: 2, jobThreads: 1, logger: silentLogger });
+    s = sched;
+    sched.registerJob('spin', { module: jobs, name: 'spin' });
+    const jobber = sched.spawn(
+      { wasm: exampleGuestPath('jobber'), grants: { jobs: true } },
+      { placement: { shard: 1 } },
+    );
+    const c = collector(sched);
+    sched.send(jobber, wasmRequest(c.pid, 'run spin 0 x'));
+    await eventually(async () => expect((await sched.stats()).jobsRunning).toBe(1));
+    sched.kill(jobber);
+    await eventually(async () => expect((await sched.stats()).jobsRunning).toBe(0));
+    await expect(
+      sched.run({ module: jobs, name: 'upper', input: new TextEncoder().encode('free') }),
+    ).resolves.toBe('FREE');
+    // The aborted job's result went nowhere: the owner had ended.
+    expect(c.inbox).toEqual([]);
+  });
+
+  it('a job of a guest that is already gone when its request arrives is aborted at once', async () => {
+    const sched = new Scheduler({ shards: 1, jobThreads: 1, logger: silentLogger });
+    s = sched;
+    sched.registerJob('spin', { module: jobs, name: 'spin' });
+    // An owner that has ended (on the main thread: its down arrives inside the monitor call).
+    const gone = sched.spawn({ receive: () => {} });
+    sched.kill(gone);
+    const request = { name: 'spin', args: new Uint8Array(0), replyTo: gone, id: 1, timeoutMs: 0 };
+    expect(sched.runJob(request)).toBe('started');
+    await eventually(async () => expect((await sched.stats()).jobsRunning).toBe(0));
+    await expect(
+      sched.run({ module: jobs, name: 'upper', input: new TextEncoder().encode('ok') }),
+    ).resolves.toBe('OK');
+  });
+
   it('registerJob rejects a bad name with a clear error', () => {
     const sched = new Scheduler({ shards: 1, logger: silentLogger });
     s = sched;
-    expect(() => sched.registerJob('', { module: jobs })).toThrow(/registerJob: name must be a string/);
+    // The runtime's name rule and wording (runtime/validate.ts checkName), plus the wire's bound.
+    expect(() => sched.registerJob('', { module: jobs })).toThrow(
+      'registerJob: name must be a non-empty string, got ""',
+    );
+    expect(() => sched.registerJob('é'.repeat(128), { module: jobs })).toThrow(
+      'registerJob: name must be at most 255 bytes of UTF-8, got 256',
+    );
     expect(() => sched.registerJob('n', { module: jobs, name: 42 as unknown as string })).toThrow(
       /registerJob: task\.name must be a non-empty string .*got 42/,
     );
