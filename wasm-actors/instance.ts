@@ -268,7 +268,7 @@ export class WasmInstance {
    * only the module's active instance (another instance of this module calling in) can be set,
    * so that is all there is to save, with no tuple. Returns it for {@link leaveTop}.
    */
-  enterTop(actor: WasmActor, ctx: Context): WasmInstance | undefined {
+  enterTop(actor: WasmActor, ctx: Context | undefined): WasmInstance | undefined {
     const module = this.module;
     const prev = module.active;
     this.cur = actor;
@@ -293,16 +293,32 @@ export class WasmInstance {
   }
 
   init(actor: WasmActor, ctx: Context, args: Uint8Array | string | undefined): void {
-    const saved = this.#enter(actor, ctx);
-    try {
-      const len = typeof args === 'string' ? this.#putText(args) : this.#put(args ?? EMPTY);
-      this.#init(actor.slot, len);
-      if (this.collect !== undefined && this.depth === 1) this.maybeCollect();
-    } catch (err) {
-      throw this.fault(err, actor);
-    } finally {
-      this.#leave(saved);
+    if (this.depth !== 0) {
+      const saved = this.#enter(actor, ctx);
+      try {
+        this.#init(actor.slot, this.#putArgs(args));
+      } catch (err) {
+        throw this.fault(err, actor);
+      } finally {
+        this.#leave(saved);
+      }
+      return;
     }
+    // The spawn hot path (a turn of its own): no tuple to save, no `finally`.
+    const prev = this.enterTop(actor, ctx);
+    try {
+      this.#init(actor.slot, this.#putArgs(args));
+      if (this.collect !== undefined) this.maybeCollect();
+    } catch (err) {
+      const trap = this.fault(err, actor);
+      this.leaveTop(prev);
+      throw trap;
+    }
+    this.leaveTop(prev);
+  }
+
+  #putArgs(args: Uint8Array | string | undefined): number {
+    return typeof args === 'string' ? this.#putText(args) : this.#put(args ?? EMPTY);
   }
 
   receive(actor: WasmActor, ctx: Context, bytes: Uint8Array): void {
@@ -370,25 +386,26 @@ export class WasmInstance {
       return;
     }
     if (actor.started) {
-      const saved = this.#enter(actor, undefined);
+      // Not nested (depth 0, checked above): the top-level entry, as for a message.
+      const prev = this.enterTop(actor, undefined);
       try {
-        const len = this.#putText(reason);
-        this.#stop(actor.slot, len);
-        if (this.collect !== undefined && this.depth === 1) this.maybeCollect();
+        this.#stop(actor.slot, this.#putText(reason));
+        if (this.collect !== undefined) this.maybeCollect();
       } catch (err) {
-        const trap = this.fault(err, actor);
-        this.module.host.logger.error(
-          `wasm actor ${actor.pid} (${this.module.name}) trapped while stopping`,
-          {
-            pid: actor.pid,
-            error: trap,
-          },
-        );
-      } finally {
-        this.#leave(saved);
+        this.#stopTrapped(err, actor);
       }
+      this.leaveTop(prev);
     }
     this.#detach(actor);
+  }
+
+  /** A trap in `wactor_stop` cannot crash the already-ending actor: it kills the instance, logged. */
+  #stopTrapped(err: unknown, actor: WasmActor): void {
+    const trap = this.fault(err, actor);
+    this.module.host.logger.error(`wasm actor ${actor.pid} (${this.module.name}) trapped while stopping`, {
+      pid: actor.pid,
+      error: trap,
+    });
   }
 
   #detach(actor: WasmActor): void {
