@@ -55,6 +55,35 @@ describe('loading guest modules', () => {
     expect(() => host.loadSync('cut', bytes)).toThrow(WasmInvalidModuleError);
   });
 
+  it('rejects a module whose shape is right but whose code fails to compile, naming the module', async () => {
+    setup();
+    // Imports and exports are exactly the ABI (the host's own shape check passes); only the
+    // body of wactor_abi is wrong: it leaves an f64 where its type says i32.
+    const badBody = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
+    const funcs = ABI_EXPORTS.map((e) => (e.export === 'wactor_abi' ? { ...e, code: badBody } : e));
+    const bytes = buildModule({ imports: [MEMORY_IMPORT], funcs });
+    for (const err of [
+      await host.load('miscompiled', bytes).catch((e: unknown) => e),
+      (() => {
+        try {
+          host.loadSync('miscompiled', bytes);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })(),
+    ]) {
+      expect(err).toBeInstanceOf(WasmInvalidModuleError);
+      const e = err as WasmInvalidModuleError;
+      expect(e.code).toBe('WACTOR_ERR_WASM_INVALID_MODULE');
+      expect(e.message).toMatch(/wasm module 'miscompiled'.*not valid WebAssembly/);
+      // The engine's compiler rejected it, and its reason is passed on.
+      expect((e.cause as Error).constructor.name).toBe('CompileError');
+      expect(e.message).toContain((e.cause as Error).message);
+    }
+    expect(host.has('miscompiled')).toBe(false);
+  });
+
   it('rejects a module that lacks a required export, naming the export and its signature', () => {
     setup();
     const bytes = buildModule({ imports: [MEMORY_IMPORT], funcs: without('wactor_receive') });

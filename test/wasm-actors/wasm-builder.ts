@@ -1,7 +1,7 @@
 /**
  * Builds tiny WebAssembly binaries by hand for load-validation tests (modules that are wrong on
- * purpose: a missing export, a mistyped export, a forbidden import). Function bodies just return
- * a zero of their result type.
+ * purpose: a missing export, a mistyped export, a forbidden import, a body that fails
+ * validation). Function bodies return a zero of their result type unless given raw `code`.
  */
 const VALTYPE: Record<string, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c };
 const ZERO: Record<string, number[]> = {
@@ -16,6 +16,8 @@ export interface FuncSig {
   readonly results: readonly string[];
   /** The i32 the body returns (default 0; only for a single i32 result). */
   readonly value?: number;
+  /** Raw instructions for the body instead (before its `end`), e.g. ones that fail validation. */
+  readonly code?: readonly number[];
 }
 
 export type ImportSpec =
@@ -119,9 +121,11 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
   if (funcs.length > 0) {
     const bodies = funcs.map((f) => {
       const result =
-        f.value !== undefined && f.results.length === 1 && f.results[0] === 'i32'
-          ? [0x41, ...u32(f.value)]
-          : f.results.flatMap((r) => ZERO[r]!);
+        f.code !== undefined
+          ? [...f.code]
+          : f.value !== undefined && f.results.length === 1 && f.results[0] === 'i32'
+            ? [0x41, ...u32(f.value)]
+            : f.results.flatMap((r) => ZERO[r]!);
       const code = [0x00, ...result, 0x0b];
       return [...u32(code.length), ...code];
     });
