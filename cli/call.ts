@@ -6,13 +6,15 @@
  * target's down, or the timeout. A Wasm guest can only reply to a pid of its own node, so a call
  * to a global name owned by a peer runs that same local call *on the peer*: the caller spawns a
  * proxy there from the `wactor.call` factory every served node registers, the proxy calls the
- * target next to it and sends the reply bytes back to the caller's pid with `sendTo`. The caller
- * watches the proxy with `monitorRemote`, so a proxy that ends without a reply (the target
- * crashed, no such name, the link dropped) ends the call at once with the reason, not by timeout.
+ * target next to it and always sends one result back to the caller's pid with `sendTo`: the reply
+ * bytes, or the failure (status and message). The caller also watches the proxy with
+ * `monitorRemote`, so a dropped link or a proxy that dies abnormally ends the call at once rather
+ * than by timeout. (The proxy can finish before that monitor is set up — a crash is quick — which
+ * is why the outcome travels as a message and not as the proxy's exit reason.)
  */
 import { Packr } from 'msgpackr';
 import type { ClusterNode } from '../cluster/index.js';
-import type { Context, DownMessage, ExitReason, LocalNode, Pid } from '../runtime/index.js';
+import type { Context, DownMessage, LocalNode, Pid } from '../runtime/index.js';
 import { formatPid, InvalidArgumentError, isPid, ReceiveTimeoutError } from '../runtime/index.js';
 import { wasmRequest } from '../wasm-actors/index.js';
 
@@ -30,10 +32,10 @@ export class CallError extends Error {
   }
 }
 
-/** The proxy's exit reason when the target name is not registered on its node. */
-const NO_NAME = 'noproc';
-/** Prefix of the proxy's exit reason when the target ended before replying. */
-const ENDED = 'target ended: ';
+/** What a proxy sends back: the reply, or why there is none. */
+type ProxyResult =
+  | { readonly reply: Uint8Array }
+  | { readonly status: 404 | 502 | 504; readonly error: string };
 
 const isDown = (m: unknown, ref: unknown): m is DownMessage =>
   (m as DownMessage)?.type === 'down' && (m as DownMessage).ref === ref;
@@ -136,32 +138,41 @@ export function serveCalls(cluster: ClusterNode): void {
     const args = parseProxyArgs(raw);
     return runtime.spawn(
       async (ctx) => {
+        let result: ProxyResult;
         const target = ctx.whereis(args.target);
-        if (target === undefined) return ctx.exit(NO_NAME);
-        let reply: Uint8Array;
-        try {
-          reply = await requestReply(ctx, target, args.body, args.timeout);
-        } catch (err) {
-          if (err instanceof CallError)
-            return ctx.exit(err.status === 504 ? 'timeout' : `${ENDED}${err.message}`);
-          throw err;
+        if (target === undefined) {
+          result = {
+            status: 404,
+            error: `no process registered as ${JSON.stringify(args.target)} on ${cluster.name}`,
+          };
+        } else {
+          try {
+            result = { reply: await requestReply(ctx, target, args.body, args.timeout) };
+          } catch (err) {
+            if (!(err instanceof CallError)) throw err;
+            result = { status: err.status, error: `${args.target} on ${cluster.name}: ${err.message}` };
+          }
         }
-        await cluster.sendTo({ node: args.origin, pid: args.replyTo }, reply);
+        await cluster.sendTo({ node: args.origin, pid: args.replyTo }, packr.pack(result));
       },
       { label: 'call-proxy' },
     );
   });
 }
 
-/** What a proxy's exit reason means for the caller. */
-function failure(reason: ExitReason, name: string, owner: string, timeout: number): CallError {
-  if (reason === NO_NAME)
-    return new CallError(404, `no process registered as ${JSON.stringify(name)} on ${owner}`);
-  if (reason === 'timeout')
-    return new CallError(504, `no reply from ${name} on ${owner} within ${timeout} ms`);
-  if (reason === 'noconnection') return new CallError(502, `the link to ${owner} dropped during the call`);
-  const why = reason.startsWith(ENDED) ? reason.slice(ENDED.length) : `the call proxy ended (${reason})`;
-  return new CallError(502, `${name} on ${owner}: ${why}`);
+/** Decode a proxy's result; anything else is a protocol failure of the peer. */
+function outcome(bytes: Uint8Array, name: string, owner: string): Uint8Array | CallError {
+  let r: Partial<{ reply: unknown; status: unknown; error: unknown }> | undefined;
+  try {
+    r = packr.unpack(bytes) as typeof r;
+  } catch {
+    r = undefined;
+  }
+  if (r?.reply instanceof Uint8Array) return r.reply;
+  if ((r?.status === 404 || r?.status === 502 || r?.status === 504) && typeof r.error === 'string') {
+    return new CallError(r.status, r.error);
+  }
+  return new CallError(502, `${name} on ${owner}: the peer's call proxy sent a malformed result`);
 }
 
 /**
@@ -191,8 +202,9 @@ export function callRemote(
           return reject(new CallError(502, `cannot call ${name} on ${owner}: ${(err as Error).message}`));
         }
         const ref = cluster.monitorRemote(ctx.self, { node: owner, pid: proxy });
-        // The reply rides a data lane and the proxy's down the control channel, so a `normal`
-        // down may overtake the reply: keep waiting for it until the deadline.
+        // The result rides a data lane and the proxy's down the control channel, so the down
+        // may overtake it; a proxy that ended normally — or before the monitor was set up
+        // (`noproc`) — has sent its result: keep waiting for it until the deadline.
         const deadline = Date.now() + timeout + 1000;
         try {
           for (;;) {
@@ -200,8 +212,16 @@ export function callRemote(
               timeout: Math.max(0, deadline - Date.now()),
               match: (m) => m instanceof Uint8Array || isDown(m, ref),
             });
-            if (msg instanceof Uint8Array) return resolve(msg);
-            if (msg.reason !== 'normal') return reject(failure(msg.reason, name, owner, timeout));
+            if (msg instanceof Uint8Array) {
+              const r = outcome(msg, name, owner);
+              return r instanceof CallError ? reject(r) : resolve(r);
+            }
+            if (msg.reason === 'noconnection') {
+              return reject(new CallError(502, `the link to ${owner} dropped during the call to ${name}`));
+            }
+            if (msg.reason !== 'normal' && msg.reason !== 'noproc') {
+              return reject(new CallError(502, `${name} on ${owner}: the call proxy ended (${msg.reason})`));
+            }
           }
         } catch (err) {
           reject(

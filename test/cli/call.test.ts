@@ -56,14 +56,16 @@ describe('POST /call and /send to a global name on a peer', () => {
     );
   });
 
+  // The crasher traps at once, so its proxy usually ends before the caller's remote monitor is in
+  // place (a `noproc` down): the outcome must still arrive, as the proxy's result message.
   test('failures come back with the reason: crash → 502, silence → 504, no name → 404', async () => {
     const crashed = await httpA('/call/farboom', post('unreachable'));
     expect(crashed.status).toBe(502);
     expect(((await crashed.json()) as { error: string }).error).toMatch(/^farboom on b: .*ended \(crashed\)/);
     const silent = await httpA('/call/farctr?timeout=100', post('inc'));
     expect(silent.status).toBe(504);
-    expect(((await silent.json()) as { error: string }).error).toContain(
-      'no reply from farctr on b within 100 ms',
+    expect(((await silent.json()) as { error: string }).error).toMatch(
+      /^farctr on b: no reply from <\d+\.\d+> within 100 ms$/,
     );
     expect((await httpA('/call/nowhere', post('x'))).status).toBe(404);
     // A name the owner does not (or no longer) have: the proxy on b ends with noproc.
@@ -78,5 +80,21 @@ describe('POST /call and /send to a global name on a peer', () => {
     );
     // b keeps serving.
     expect(await (await httpA('/call/far', post('still'))).text()).toBe('still');
+  });
+
+  // Last: it takes b out of the cluster.
+  test('a call in flight when the link drops ends at once with 502, not by its timeout', async () => {
+    const pending = httpA('/call/farctr?timeout=60000', post('inc'));
+    // The proxy is waiting on b once b lists it.
+    await eventually(async () => {
+      const procs = (await (await httpB('/processes')).json()) as { label: string }[];
+      expect(procs.some((p) => p.label === 'call-proxy')).toBe(true);
+    });
+    await b.cluster!.close();
+    const res = await pending;
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: string }).error).toBe(
+      'the link to b dropped during the call to farctr',
+    );
   });
 });
