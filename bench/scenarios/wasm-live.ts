@@ -10,8 +10,7 @@ import { exampleGuestBytes, WasmHost, wasmRequest } from '../../wasm-actors/inde
 import { forceGc, heapUsed } from '../harness/heap.js';
 import { compare, metric } from '../harness/result.js';
 import type { Metric, Scenario } from '../harness/scenario.js';
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { nextTurn } from './_wasm-bench.js';
 
 interface Fill {
   readonly count: number;

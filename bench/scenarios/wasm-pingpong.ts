@@ -4,28 +4,15 @@
  * the same hops on the same kind of `Runtime`, in the same run. Every delivered message counts.
  * Needs the guests built (`npm run build:as`).
  */
-import { type Pid, Runtime, silentLogger } from '../../runtime/index.js';
-import {
-  examplePingArgs,
-  exampleGuestBytes as guestBytes,
-  type HostingMode,
-  WasmHost,
-} from '../../wasm-actors/index.js';
-import { compare, metric } from '../harness/result.js';
+import { examplePingArgs, type HostingMode } from '../../wasm-actors/index.js';
+import { metric } from '../harness/result.js';
 import type { Scenario } from '../harness/scenario.js';
 import { measureInterleaved } from '../harness/throughput.js';
-
-interface PingPong {
-  readonly batch: (size: number) => Promise<number>;
-  readonly close: () => Promise<void>;
-}
+import { jsHandlerPingPong, type Subject, versusJs, wasmNode } from './_wasm-bench.js';
 
 /** A Wasm ping/pong pair; each batch spawns a fresh ping that does `size / 2` round trips. */
-function wasmPingPong(mode: HostingMode, inflight: number): PingPong {
-  const rt = new Runtime({ logger: silentLogger });
-  const host = new WasmHost(rt, { logger: silentLogger });
-  host.loadSync('ping', guestBytes('ping'), { mode });
-  host.loadSync('pong', guestBytes('pong'), { mode });
+function wasmPingPong(mode: HostingMode, inflight: number): Subject {
+  const { rt, host, close } = wasmNode(['ping', 'pong'], { mode });
   const pong = host.spawn('pong');
   let settle: () => void = () => {};
   const report = rt.spawn({ receive: () => settle() });
@@ -41,38 +28,7 @@ function wasmPingPong(mode: HostingMode, inflight: number): PingPong {
         return n;
       });
     },
-    close: async () => {
-      await host.close();
-      await rt.shutdown();
-    },
-  };
-}
-
-/** The same hops between two JS handler processes (a counter bounced until the limit). */
-function jsPingPong(): PingPong {
-  const rt = new Runtime({ logger: silentLogger });
-  let limit = 0;
-  let settle: () => void = () => {};
-  const pair = { a: 0, b: 0 };
-  const make = (peer: () => Pid) =>
-    rt.spawn({
-      receive(n: number, ctx) {
-        if (n < limit) ctx.send(peer(), n + 1);
-        else settle();
-      },
-    });
-  pair.a = make(() => pair.b);
-  pair.b = make(() => pair.a);
-  return {
-    batch(size) {
-      limit = size;
-      const done = new Promise<number>((resolve) => {
-        settle = () => resolve(limit);
-      });
-      rt.send(pair.a, 1);
-      return done;
-    },
-    close: () => rt.shutdown().then(() => undefined),
+    close,
   };
 }
 
@@ -83,7 +39,7 @@ export const scenario: Scenario = {
   defaults: { inflight: 1 },
   async run({ seconds, settings, log }) {
     const inflight = Number(settings.inflight);
-    const js = jsPingPong();
+    const js = jsHandlerPingPong();
     const isolated = wasmPingPong('isolated', inflight);
     const shared = wasmPingPong('shared', inflight);
     try {
@@ -95,11 +51,12 @@ export const scenario: Scenario = {
       log(
         `js ${Math.round(r.js.perSecond)}, isolated ${Math.round(r.isolated.perSecond)}, shared ${Math.round(r.shared.perSecond)} msgs/s`,
       );
-      const base = { name: 'js handler ping-pong', value: r.js.perSecond };
       return [
         metric('js handler ping-pong', 'msgs/s', r.js.perSecond),
-        compare('wasm ping-pong (isolated)', 'msgs/s', r.isolated.perSecond, base),
-        compare('wasm ping-pong (shared)', 'msgs/s', r.shared.perSecond, base),
+        ...versusJs('js handler ping-pong', 'msgs/s', r.js.perSecond, {
+          'wasm ping-pong (isolated)': r.isolated.perSecond,
+          'wasm ping-pong (shared)': r.shared.perSecond,
+        }),
       ];
     } finally {
       await Promise.all([js.close(), isolated.close(), shared.close()]);

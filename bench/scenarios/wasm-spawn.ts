@@ -11,15 +11,13 @@
  * pooled and shared variants: the runtime's own spawn/exit cost bounds the Wasm figures.
  * Targets (issue 3): isolated ≥ 50% of raw instantiate; shared ≥ 1M/s.
  */
-import { Runtime, silentLogger } from '../../runtime/index.js';
-import { exampleGuestBytes, WasmHost } from '../../wasm-actors/index.js';
+import { exampleGuestBytes, type HostingMode } from '../../wasm-actors/index.js';
 import { wasm } from '../../wasm-actors/wasm-types.js';
 import { forceGc } from '../harness/heap.js';
 import { compare, metric } from '../harness/result.js';
 import type { Scenario } from '../harness/scenario.js';
 import { measureInterleaved } from '../harness/throughput.js';
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { churnBatch, jsHandlerChurn, versusJs, wasmNode } from './_wasm-bench.js';
 
 /** Raw instantiation of the compiled echo module with a fresh capped memory and no-op imports. */
 function rawInstantiate(bytes: Uint8Array): (size: number) => number {
@@ -40,56 +38,10 @@ function rawInstantiate(bytes: Uint8Array): (size: number) => number {
   };
 }
 
-/** Spawn actors that exit in init, `chunk` at a time, letting each chunk run to its end. */
-function churn(options: { mode: 'isolated' | 'shared'; pool?: number; chunk: number }) {
-  const rt = new Runtime({ logger: silentLogger });
-  const host = new WasmHost(rt, { logger: silentLogger });
-  host.loadSync('echo', exampleGuestBytes('echo'), {
-    mode: options.mode,
-    ...(options.pool === undefined ? {} : { pool: options.pool }),
-  });
-  return {
-    batch: async (size: number): Promise<number> => {
-      for (let done = 0; done < size; ) {
-        const n = Math.min(options.chunk, size - done);
-        for (let i = 0; i < n; i++) host.spawn('echo', 'exit');
-        done += n;
-        // The run queue drains in a microtask: after one turn every spawned actor has ended.
-        await nextTurn();
-      }
-      return size;
-    },
-    host,
-    close: async () => {
-      await host.close();
-      await rt.shutdown();
-    },
-  };
-}
-
-/** The same life for a JS handler process: spawn, `init` exits, the runtime tears it down. */
-function jsChurn(chunk: number) {
-  const rt = new Runtime({ logger: silentLogger });
-  const behaviour = {
-    init(ctx: { exit(reason?: string): void }) {
-      ctx.exit('normal');
-    },
-    receive() {},
-  };
-  return {
-    batch: async (size: number): Promise<number> => {
-      for (let done = 0; done < size; ) {
-        const n = Math.min(chunk, size - done);
-        for (let i = 0; i < n; i++) rt.spawn(behaviour);
-        done += n;
-        await nextTurn();
-      }
-      return size;
-    },
-    close: async () => {
-      await rt.shutdown();
-    },
-  };
+/** Echo actors spawned with "exit" (they exit in init), `chunk` at a time. */
+function churn(load: { mode: HostingMode; pool?: number }, chunk: number) {
+  const node = wasmNode(['echo'], load);
+  return { ...node, batch: churnBatch(() => node.host.spawn('echo', 'exit'), chunk) };
 }
 
 export const scenario: Scenario = {
@@ -99,10 +51,10 @@ export const scenario: Scenario = {
   defaults: { chunk: 32 },
   async run({ seconds, settings, log }) {
     const chunk = Number(settings.chunk);
-    const pooled = churn({ mode: 'isolated', chunk });
-    const fresh = churn({ mode: 'isolated', pool: 0, chunk });
-    const shared = churn({ mode: 'shared', chunk: 1024 });
-    const js = jsChurn(1024);
+    const pooled = churn({ mode: 'isolated' }, chunk);
+    const fresh = churn({ mode: 'isolated', pool: 0 }, chunk);
+    const shared = churn({ mode: 'shared' }, 1024);
+    const js = jsHandlerChurn(1024);
     try {
       // Two interleaved groups. Fresh instantiations leave dead memories for the GC to reclaim
       // (each a large reservation), which would tax whatever runs next; so raw instantiation
@@ -129,9 +81,8 @@ export const scenario: Scenario = {
         compare('spawn+exit (isolated, pool 0)', 'actors/s', r.fresh.perSecond, baseline),
         compare('spawn+exit (shared)', 'actors/s', r.shared.perSecond, baseline),
         // The runtime's own cost for the same life: what a Wasm actor's spawn can at best approach.
-        compare('spawn+exit (shared) vs JS handler', 'actors/s', r.shared.perSecond, {
-          name: 'js handler spawn+init+exit',
-          value: r.js.perSecond,
+        ...versusJs('js handler spawn+init+exit', 'actors/s', r.js.perSecond, {
+          'spawn+exit (shared) vs JS handler': r.shared.perSecond,
         }),
       ];
     } finally {
