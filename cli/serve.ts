@@ -11,6 +11,7 @@ import { serveCalls } from './call.js';
 import { loadIdentity } from './cert.js';
 import { loadServeConfig, type ServeConfig } from './config.js';
 import { createGateway, type GatewayBackend } from './gateway.js';
+import { createLogger, parseLogFormat, parseLogLevel } from './log.js';
 import { createServeMetrics } from './metrics.js';
 
 export const SERVE_USAGE = `usage: wactor serve [options]
@@ -32,8 +33,10 @@ options:
   --shards N          worker shards (default: available cores); 0 runs every actor on the main
                       thread (no watchdog: a guest that loops forever hangs the node)
   --call-timeout MS   default bound on POST /call (default 5000)
+  --log-level L       silent, error, warn, info (default) or debug
+  --log-format F      text (default) or json (one pino JSON object per line), on stderr
   --config FILE       read these settings from a JSON file (keys: host, port, modules, services,
-                      shards, callTimeoutMs, cluster: {port, name, seeds, cert, key, ca, transport});
+                      shards, callTimeoutMs, logLevel, logFormat, cluster: {port, name, seeds, cert, key, ca, transport});
                       flags given here win over the file (see docs/serve.md)
 cluster (all optional; --cluster-port turns it on):
   --cluster-port P    join a cluster: listen for peers on P (0 picks a free one)
@@ -97,7 +100,7 @@ async function singleThreadBackend(
   logger: Logger | undefined,
 ): Promise<Backend> {
   const runtime = new Runtime(logger === undefined ? {} : { logger });
-  const host = new WasmHost(runtime);
+  const host = new WasmHost(runtime, logger === undefined ? {} : { logger });
   for (const [name, path] of modules) await host.load(name, path);
   return {
     node: runtime,
@@ -168,7 +171,11 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
   let cluster: ClusterNode | undefined;
   try {
     if (options.cluster !== undefined) {
-      cluster = await ClusterNode.start({ ...options.cluster, runtime: backend.node });
+      cluster = await ClusterNode.start({
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+        ...options.cluster,
+        runtime: backend.node,
+      });
       // Peers' POST /call to a global name owned here runs through this node's call proxy.
       serveCalls(cluster);
     }
@@ -253,6 +260,8 @@ export async function runServe(argv: string[], out: (line: string) => void = con
       ca: { type: 'string' },
       transport: { type: 'string' },
       config: { type: 'string' },
+      'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
     },
   });
   const file: ServeConfig = values.config === undefined ? {} : await loadServeConfig(values.config);
@@ -272,6 +281,9 @@ export async function runServe(argv: string[], out: (line: string) => void = con
   const services = values.service ?? file.services;
   const shards = int(values.shards, '--shards') ?? file.shards;
   const callTimeoutMs = int(values['call-timeout'], '--call-timeout') ?? file.callTimeoutMs;
+  const logLevel = values['log-level'] === undefined ? file.logLevel : parseLogLevel(values['log-level']);
+  const logFormat =
+    values['log-format'] === undefined ? file.logFormat : parseLogFormat(values['log-format']);
   const opts: ServeOptions = {
     ...(host === undefined ? {} : { host }),
     ...(port === undefined ? {} : { port }),
@@ -308,7 +320,12 @@ export async function runServe(argv: string[], out: (line: string) => void = con
       ...(transport === undefined ? {} : { transport }),
     };
   }
-  const node = await serve(cluster === undefined ? opts : { ...opts, cluster });
+  const logger = createLogger({
+    ...(logLevel === undefined ? {} : { level: logLevel }),
+    ...(logFormat === undefined ? {} : { format: logFormat }),
+    ...(cluster === undefined ? {} : { bindings: { node: cluster.name } }),
+  });
+  const node = await serve({ ...opts, logger, ...(cluster === undefined ? {} : { cluster }) });
   const shown = host ?? '127.0.0.1';
   out(`wactor serve: ${node.backend.modules.length} modules (${node.backend.modules.join(', ')})`);
   out(`services: ${node.backend.node.registered().join(', ') || '(none)'}`);

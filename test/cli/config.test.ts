@@ -62,6 +62,7 @@ describe('serve config files', () => {
           port: 'x',
           shards: 999,
           services: ['echo'],
+          logLevel: 'loud',
           cluster: { port: 70000, key: '', transport: 'udp' },
         },
         'bad.json',
@@ -74,6 +75,7 @@ describe('serve config files', () => {
     expect(message).toContain('port: must be an integer port in 0..65535');
     expect(message).toContain('shards: must be an integer in 0..256');
     expect(message).toContain('services.0: must be NAME=MODULE[:ARGS]');
+    expect(message).toContain('logLevel: must be one of silent, error, warn, info, debug');
     expect(message).toContain('cluster.port: must be an integer port in 0..65535');
     expect(message).toContain('cluster.cert: is required');
     expect(message).toContain('cluster.key: must be a non-empty string');
