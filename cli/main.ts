@@ -13,10 +13,41 @@ commands:
   help        show this help
 `;
 
+/** A subcommand with its own usage text, loaded on demand (serve pulls in the whole node). */
+interface Subcommand {
+  readonly usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const SUBCOMMANDS: Readonly<Record<string, () => Promise<Subcommand>>> = {
+  serve: async () => {
+    const m = await import('./serve.js');
+    return { usage: m.SERVE_USAGE, run: (a) => m.runServe(a) };
+  },
+  cert: async () => {
+    const m = await import('./cert.js');
+    return { usage: m.CERT_USAGE, run: (a) => m.runCert(a) };
+  },
+  attach: async () => {
+    const m = await import('./attach.js');
+    return { usage: m.ATTACH_USAGE, run: (a) => m.runAttach(a) };
+  },
+};
+
 /** The `wactor` command. Thin: parses, composes, calls. Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
   const command = positionals[0] ?? 'help';
+  const rest = argv.slice(argv.indexOf(command) + 1);
+  const load = Object.hasOwn(SUBCOMMANDS, command) ? SUBCOMMANDS[command] : undefined;
+  if (load !== undefined) {
+    const sub = await load();
+    if (argv.includes('--help')) {
+      process.stdout.write(sub.usage);
+      return 0;
+    }
+    return sub.run(rest);
+  }
   switch (command) {
     case 'demo':
       await runDemo();
@@ -24,31 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'bench': {
       // Loaded on demand: the benchmark harness pulls in baselines (xstate) a node never needs.
       const { runCli } = await import('../bench/harness/cli.js');
-      return runCli(argv.slice(argv.indexOf('bench') + 1));
-    }
-    case 'serve': {
-      const { SERVE_USAGE, runServe } = await import('./serve.js');
-      if (argv.includes('--help')) {
-        process.stdout.write(SERVE_USAGE);
-        return 0;
-      }
-      return runServe(argv.slice(argv.indexOf('serve') + 1));
-    }
-    case 'cert': {
-      const { CERT_USAGE, runCert } = await import('./cert.js');
-      if (argv.includes('--help')) {
-        process.stdout.write(CERT_USAGE);
-        return 0;
-      }
-      return runCert(argv.slice(argv.indexOf('cert') + 1));
-    }
-    case 'attach': {
-      const { ATTACH_USAGE, runAttach } = await import('./attach.js');
-      if (argv.includes('--help')) {
-        process.stdout.write(ATTACH_USAGE);
-        return 0;
-      }
-      return runAttach(argv.slice(argv.indexOf('attach') + 1));
+      return runCli(rest);
     }
     case 'help':
     case '--help':
