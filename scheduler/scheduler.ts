@@ -24,30 +24,23 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ClosedError, deserializeError, InvalidArgumentError, serializeError } from '../runtime/errors.js';
+import { ClosedError, deserializeError, InvalidArgumentError } from '../runtime/errors.js';
 import { consoleLogger, type Logger, silentLogger } from '../runtime/logger.js';
-import { describe, isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
+import { isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
 import { Runtime } from '../runtime/runtime.js';
 import { startSupervisor } from '../runtime/supervisor.js';
 import type {
   Behaviour,
   ExitReason,
   LocalNode,
-  MonitorRef,
   NodeStats,
   Pid,
   ProcessInfo,
   SupervisorSpec,
 } from '../runtime/types.js';
-import { checkName } from '../runtime/validate.js';
-import {
-  encodeJobError,
-  encodeJobOk,
-  type GuestJobRequest,
-  type JobStart,
-  jobValueBytes,
-} from '../wasm-actors/job-result.js';
+import type { GuestJobRequest, JobStart } from '../wasm-actors/job-result.js';
 import { SchedulerOptionError, ShardLostError, SpawnError } from './errors.js';
+import { GuestJobs } from './guest-jobs.js';
 import { JobPool, type JobRequest } from './jobs.js';
 import { createMeshBuffers, Mesh, type MeshBuffers, type MeshOptions, renewPeerRings } from './mesh.js';
 import { resolveModule } from './module-loader.js';
@@ -64,7 +57,7 @@ import {
   type SchedulerSpawnOptions,
   type WasmActorModule,
 } from './scheduler-options.js';
-import { NODE_WATCHER, ShardNode } from './shard-node.js';
+import { ShardNode } from './shard-node.js';
 import { createRegistryBuffer, SharedRegistry } from './shared-registry.js';
 import { createReplyBuffer, SpawnReplyCell } from './spawn-reply.js';
 import { Watchdog } from './watchdog.js';
@@ -122,10 +115,8 @@ export class Scheduler extends RoutedNode implements LocalNode {
   readonly #spawnTimeoutMs: number;
   readonly #turnsPerTick: number;
   #jobs: JobPool | undefined;
-  /** Guests with jobs still running: the node-level monitor and one controller per job. */
-  readonly #jobOwners = new Map<Pid, { ref: MonitorRef; jobs: Set<AbortController> }>();
-  /** Jobs guests may start by name (`registerJob`). */
-  readonly #jobNames = new Map<string, { module: string | URL; name?: string }>();
+  /** Jobs guests start by name (`registerJob`, `run_job`): guest-jobs.ts. */
+  readonly #guestJobs: GuestJobs;
   #nextSlot: number;
   #syncSeq = 0;
   #closed = false;
@@ -195,8 +186,15 @@ export class Scheduler extends RoutedNode implements LocalNode {
       loads: this.#loads,
     });
     this.node = node;
-    node.onJob = (c) => this.#guestJob(c);
-    node.onNodeDown = (pid) => this.#ownerDown(pid);
+    this.#guestJobs = new GuestJobs({
+      node,
+      run: (task) => this.run(task),
+      send: (pid, bytes) => {
+        if (!this.#closed) this.send(pid, bytes);
+      },
+    });
+    node.onJob = (c) => this.#guestJobs.start(c);
+    node.onNodeDown = (pid) => this.#guestJobs.ownerDown(pid);
     const started: Promise<void>[] = [];
     for (let t = 0; t < this.shards; t++) started.push(this.#startWorker(t, t));
     this.ready = Promise.all(started).then(() => {});
@@ -226,7 +224,7 @@ export class Scheduler extends RoutedNode implements LocalNode {
       turnsPerTick: this.#turnsPerTick,
       reductions: checkInt(this.#options.reductions ?? 64, 'options.reductions', 1),
       quiet: this.#logger === silentLogger,
-      jobNames: [...this.#jobNames.keys()],
+      jobNames: this.#guestJobs.names(),
       ...(this.#options.mailboxCapacity === undefined
         ? {}
         : { mailboxCapacity: this.#options.mailboxCapacity }),
@@ -549,25 +547,9 @@ export class Scheduler extends RoutedNode implements LocalNode {
    */
   registerJob(name: string, task: { readonly module: string | URL; readonly name?: string }): void {
     if (this.#closed) throw new ClosedError('registerJob: the scheduler is closed');
-    checkName(name, 'registerJob: name');
-    const bytes = new TextEncoder().encode(name).length;
-    if (bytes > 255) {
-      throw new InvalidArgumentError(`registerJob: name must be at most 255 bytes of UTF-8, got ${bytes}`);
-    }
-    if (task === null || typeof task !== 'object') {
-      throw new InvalidArgumentError(`registerJob: task must be { module, name? }, got ${describe(task)}`);
-    }
-    // Checked here, not when a guest first calls run_job: a bad export name would otherwise
-    // surface only as a job error inside some guest, far from the registerJob that caused it.
-    if (task.name !== undefined && (typeof task.name !== 'string' || task.name.length === 0)) {
-      throw new InvalidArgumentError(
-        `registerJob: task.name must be a non-empty string (the module's export), got ${describe(task.name)}`,
-      );
-    }
-    const module = resolveModule(task.module, 'registerJob: task.module');
-    this.#jobNames.set(name, task.name === undefined ? { module } : { module, name: task.name });
+    this.#guestJobs.register(name, task);
     // Every shard answers `run_job` from its own copy of the names, so it needs no round-trip.
-    const names = [...this.#jobNames.keys()];
+    const names = this.#guestJobs.names();
     for (let t = 0; t < this.shards; t++) this.node.dispatch(t, { t: 'jobNames', names });
   }
 
@@ -580,84 +562,9 @@ export class Scheduler extends RoutedNode implements LocalNode {
    */
   runJob(request: GuestJobRequest): JobStart {
     if (this.#closed) return 'closed';
-    if (!this.#jobNames.has(request.name)) return 'unknown';
-    this.#guestJob(request);
+    if (!this.#guestJobs.has(request.name)) return 'unknown';
+    this.#guestJobs.start(request);
     return 'started';
-  }
-
-  /** A guest's job request from its shard: run it on the pool, answer with a job-result message. */
-  #guestJob(c: GuestJobRequest): void {
-    const reply = (bytes: Uint8Array) => {
-      if (!this.#closed) this.send(c.replyTo, bytes);
-    };
-    const spec = this.#jobNames.get(c.name);
-    if (spec === undefined) {
-      reply(encodeJobError(c.id, 'WACTOR_ERR_SCHEDULER_JOB_UNKNOWN', `run_job: no job named '${c.name}'`));
-      return;
-    }
-    const job = this.#jobFor(c.replyTo);
-    this.run({
-      module: spec.module,
-      ...(spec.name === undefined ? {} : { name: spec.name }),
-      input: c.args,
-      signal: job.signal,
-      ...(c.timeoutMs > 0 ? { timeout: c.timeoutMs } : {}),
-    })
-      .finally(() => this.#jobDone(c.replyTo, job))
-      .then(
-        (value) => {
-          const bytes = jobValueBytes(value);
-          reply(
-            bytes === undefined
-              ? encodeJobError(
-                  c.id,
-                  'WACTOR_ERR_SCHEDULER_JOB_RESULT',
-                  `run_job: job '${c.name}' returned ${describe(value)}; a guest's job must return a Uint8Array, a string or nothing`,
-                )
-              : encodeJobOk(c.id, bytes),
-          );
-        },
-        (err: unknown) => {
-          const e = serializeError(err);
-          reply(encodeJobError(c.id, e.code, e.message));
-        },
-      );
-  }
-
-  /**
-   * An abort controller for a job of guest `owner`, aborted when the guest ends: nobody is left to
-   * take the result, and a job without a timeout would hold a pool thread forever. The first job
-   * of an owner starts one node-level monitor (its `down` arrives here from any shard, or at once
-   * with `noproc` for an owner already gone); the owner's last job to settle drops it.
-   */
-  #jobFor(owner: Pid): AbortController {
-    const controller = new AbortController();
-    const entry = this.#jobOwners.get(owner);
-    if (entry !== undefined) {
-      entry.jobs.add(controller);
-      return controller;
-    }
-    // In the table before monitoring: the down of an owner already gone can arrive inside
-    // `monitor` (a main-thread pid), and must find this job to abort it.
-    const fresh = { ref: 0, jobs: new Set([controller]) };
-    this.#jobOwners.set(owner, fresh);
-    fresh.ref = this.node.monitor(NODE_WATCHER, owner);
-    return controller;
-  }
-
-  #jobDone(owner: Pid, controller: AbortController): void {
-    const entry = this.#jobOwners.get(owner);
-    if (entry === undefined || !entry.jobs.delete(controller) || entry.jobs.size > 0) return;
-    this.#jobOwners.delete(owner);
-    this.node.demonitor(entry.ref);
-  }
-
-  /** A guest with jobs ended: abort them (the pool frees their threads). */
-  #ownerDown(owner: Pid): void {
-    const entry = this.#jobOwners.get(owner);
-    if (entry === undefined) return;
-    this.#jobOwners.delete(owner);
-    for (const c of entry.jobs) c.abort();
   }
 
   // ---- lifetime -------------------------------------------------------------------------------

@@ -1,18 +1,9 @@
 /**
  * One thread's part of the sharded node: a {@link Runtime} for the processes that live on this
  * thread, plus everything that makes pids on other threads look local — routing by pid
- * arithmetic into the ring mesh, the shared name registry, and the bookkeeping of links and
- * monitors whose two ends live on different threads.
- *
- * Each side of a cross-thread relationship keeps its own half, keyed by its local pid:
- * - monitors: the watcher's thread holds `ref → {watcher, target}` (`#mine`); the target's thread
- *   holds `target → (ref → watcher)` (`#watchedBy`). When the target ends, its thread sends a
- *   `down` to the watcher's thread; when a shard is lost, the watcher's thread fires the downs
- *   itself from its half, because the other half died with the shard.
- * - links: each thread holds `local pid → remote pids` (`#links`) and sends `linkExit` when its
- *   local end ends.
- * Control messages between two threads ride the same ring as user messages, so a message sent
- * before an exit signal is delivered before it (per-pair order, as in OTP).
+ * arithmetic into the ring mesh, the shared name registry, the halves of links and monitors
+ * whose two ends live on different threads ({@link ShardLinks}, shard-links.ts) and the requests
+ * waiting for another thread's answer ({@link PendingQueries}, pending-queries.ts).
  *
  * Behaviours spawned here are wrapped so that `ctx` routes through this node (a process can send
  * to, link to and monitor pids on any shard), and so that the watchdog can see which handler runs.
@@ -21,12 +12,12 @@
  * const node = new ShardNode({ runtime, mesh, registry, routes, thread: 0 });
  * node.send(pidOnShard3, new Uint8Array([1])); // an enqueue into the ring to shard 3
  */
-import { deserializeError, serializeError } from '../runtime/errors.js';
 import { assertPid, isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Behaviour, ExitReason, MonitorRef, Pid, SpawnOptions, TimerRef } from '../runtime/types.js';
 import { checkDelay, checkName, checkReason } from '../runtime/validate.js';
 import type { Mesh } from './mesh.js';
+import { type Pending, PendingQueries } from './pending-queries.js';
 import {
   type Control,
   decodeBody,
@@ -35,14 +26,13 @@ import {
   headPid,
   headTag,
   TAG_BYTES,
-  type WireError,
 } from './protocol.js';
 import { ShardContext } from './shard-context.js';
+import { ShardLinks } from './shard-links.js';
 import type { SharedRegistry } from './shared-registry.js';
 import { type WatchMarks, wrapBehaviour } from './wrap.js';
 
-/** The watcher pid that stands for "this node itself" (internal monitors). */
-export const NODE_WATCHER = 0;
+export { NODE_WATCHER } from './shard-links.js';
 
 export interface ShardNodeOptions {
   readonly runtime: Runtime;
@@ -56,14 +46,6 @@ export interface ShardNodeOptions {
   readonly loads?: Int32Array;
 }
 
-type Pending = {
-  resolve: (v: unknown) => void;
-  reject: (e: unknown) => void;
-  thread?: number;
-  /** Queries resolve with this when their thread is lost (spawns reject). */
-  fallback?: unknown;
-};
-
 export class ShardNode {
   readonly rt: Runtime;
   readonly mesh: Mesh;
@@ -73,18 +55,10 @@ export class ShardNode {
   readonly #routes: Int32Array;
   readonly #marks: WatchMarks | undefined;
   readonly #loads: Int32Array | undefined;
-  /** Watcher side of cross-thread monitors (refs minted here are negative). */
-  readonly #mine = new Map<MonitorRef, { watcher: Pid; target: Pid }>();
-  readonly #mineByWatcher = new Map<Pid, Set<MonitorRef>>();
-  /** Target side: local target → (ref → remote watcher). */
-  readonly #watchedBy = new Map<Pid, Map<MonitorRef, Pid>>();
-  /** Both sides of cross-thread links: local pid → remote pids. */
-  readonly #links = new Map<Pid, Set<Pid>>();
   /** Names held by local pids (released in the shared registry when they end). */
   readonly #names = new Map<Pid, string[]>();
-  readonly #pending = new Map<number, Pending>();
-  #refSeq = 0;
-  #reqSeq = 0;
+  readonly #links: ShardLinks;
+  readonly #requests: PendingQueries;
   /** One-entry cache of {@link #slotOf} (0 is not a pid). */
   #lastPid = 0;
   #lastSlot = -1;
@@ -110,6 +84,8 @@ export class ShardNode {
     this.#routes = options.routes;
     this.#marks = options.marks;
     this.#loads = options.loads;
+    this.#links = new ShardLinks(this);
+    this.#requests = new PendingQueries(this.thread, (thread, control) => this.dispatch(thread, control));
     // Hot path: a Uint8Array for a pid of this thread, straight into the runtime's mailbox.
     this.mesh.onUser = (pid, body) => {
       this.rt.send(pid, body);
@@ -132,6 +108,11 @@ export class ShardNode {
     // index) and reach some live shard; it lives nowhere instead.
     if (!isPid(pid)) return -1;
     return Atomics.load(this.#routes, shardOf(pid)) - 1;
+  }
+
+  /** The thread hosting pid slot `slot`, or -1 when no running thread has it. */
+  threadOfSlot(slot: number): number {
+    return Atomics.load(this.#routes, slot) - 1;
   }
 
   /** The main thread's index (it owns the job pool), or -1 when unknown. */
@@ -303,116 +284,6 @@ export class ShardNode {
     else list.push(name);
   }
 
-  // ---- links ----------------------------------------------------------------------------------
-
-  link(a: Pid, b: Pid): boolean {
-    // Checked first: a bad end would otherwise read as a dead shard and kill the other end.
-    assertPid(a, 'link: a');
-    assertPid(b, 'link: b');
-    if (this.isLocal(a) && this.isLocal(b)) return this.rt.link(a, b);
-    if (this.threadOf(a) < 0 || this.threadOf(b) < 0) {
-      // One end lives on no running shard: the live local end gets a `noproc` exit signal.
-      if (this.isLocal(a)) this.#applyLinkExit(a, b, 'noproc', undefined, true);
-      else if (this.isLocal(b)) this.#applyLinkExit(b, a, 'noproc', undefined, true);
-      return false;
-    }
-    return this.#toOwner(a, { t: 'link', a, b });
-  }
-
-  unlink(a: Pid, b: Pid): boolean {
-    assertPid(a, 'unlink: a');
-    assertPid(b, 'unlink: b');
-    if (this.isLocal(a) && this.isLocal(b)) return this.rt.unlink(a, b);
-    this.#toOwner(a, { t: 'unlink', a, b });
-    this.#toOwner(b, { t: 'unlink', a: b, b: a });
-    return true;
-  }
-
-  #addLink(local: Pid, remote: Pid): void {
-    const set = this.#links.get(local);
-    if (set === undefined) this.#links.set(local, new Set([remote]));
-    else set.add(remote);
-  }
-
-  /** An exit signal from remote `from` reaches local `to` over a link (OTP semantics). */
-  #applyLinkExit(to: Pid, from: Pid, reason: ExitReason, error: WireError | undefined, force = false): void {
-    const set = this.#links.get(to);
-    if (!force) {
-      if (set === undefined || !set.delete(from)) return;
-    } else set?.delete(from);
-    const info = this.rt.info(to);
-    if (info === undefined) return;
-    if (info.trapExit) {
-      const err = error === undefined ? undefined : deserializeError(error);
-      this.rt.notify(
-        to,
-        err === undefined ? { type: 'exit', from, reason } : { type: 'exit', from, reason, error: err },
-      );
-    } else if (reason !== 'normal') {
-      this.rt.exit(to, reason);
-    }
-  }
-
-  // ---- monitors -------------------------------------------------------------------------------
-
-  monitor(watcher: Pid, target: Pid): MonitorRef {
-    if (watcher !== NODE_WATCHER) assertPid(watcher, 'monitor: watcher');
-    assertPid(target, 'monitor: target');
-    if (watcher !== NODE_WATCHER && this.isLocal(watcher) && this.isLocal(target)) {
-      return this.rt.monitor(watcher, target);
-    }
-    const ref = -(++this.#refSeq * 1024 + this.slot);
-    if (watcher === NODE_WATCHER || this.isLocal(watcher)) this.#watchFrom(ref, watcher, target);
-    else this.#toOwner(watcher, { t: 'monitor', ref, watcher, target });
-    return ref;
-  }
-
-  demonitor(ref: MonitorRef): boolean {
-    if (ref > 0) return this.rt.demonitor(ref);
-    const m = this.#mine.get(ref);
-    if (m === undefined) return false;
-    this.#forget(ref, m.watcher);
-    this.#toOwner(m.target, { t: 'demonitor', ref, target: m.target });
-    return true;
-  }
-
-  /** Watcher side: record the monitor here, then ask the target's thread to watch. */
-  #watchFrom(ref: MonitorRef, watcher: Pid, target: Pid): void {
-    if (watcher !== NODE_WATCHER && !this.rt.isAlive(watcher)) return;
-    this.#mine.set(ref, { watcher, target });
-    const set = this.#mineByWatcher.get(watcher);
-    if (set === undefined) this.#mineByWatcher.set(watcher, new Set([ref]));
-    else set.add(ref);
-    const t = this.threadOf(target);
-    if (t < 0) this.#down(ref, target, 'noproc', undefined);
-    else this.dispatch(t, { t: 'monitor', ref, watcher, target });
-  }
-
-  #forget(ref: MonitorRef, watcher: Pid): void {
-    this.#mine.delete(ref);
-    const set = this.#mineByWatcher.get(watcher);
-    set?.delete(ref);
-    if (set?.size === 0) this.#mineByWatcher.delete(watcher);
-  }
-
-  /** Watcher side: deliver a down for `ref` (if still monitored). */
-  #down(ref: MonitorRef, target: Pid, reason: ExitReason, error: WireError | undefined): void {
-    const m = this.#mine.get(ref);
-    if (m === undefined) return;
-    this.#forget(ref, m.watcher);
-    if (m.watcher === NODE_WATCHER) {
-      this.onNodeDown?.(target, reason);
-      return;
-    }
-    const err = error === undefined ? undefined : deserializeError(error);
-    this.rt.notify(
-      m.watcher,
-      err === undefined
-        ? { type: 'down', ref, pid: target, reason }
-        : { type: 'down', ref, pid: target, reason, error: err },
-    );
-  }
-
   // ---- exits ----------------------------------------------------------------------------------
 
   exit(pid: Pid, reason: ExitReason): boolean {
@@ -444,112 +315,52 @@ export class ShardNode {
       this.#names.delete(pid);
       for (const name of names) this.registry.unregister(name, pid);
     }
-    const wire = error === undefined ? undefined : serializeError(error);
-    const links = this.#links.get(pid);
-    if (links !== undefined) {
-      this.#links.delete(pid);
-      for (const other of links) {
-        this.#toOwner(
-          other,
-          wire
-            ? { t: 'linkExit', from: pid, to: other, reason, error: wire }
-            : { t: 'linkExit', from: pid, to: other, reason },
-        );
-      }
-    }
-    const watchers = this.#watchedBy.get(pid);
-    if (watchers !== undefined) {
-      this.#watchedBy.delete(pid);
-      for (const [ref, watcher] of watchers) this.#sendDown(ref, watcher, pid, reason, wire);
-    }
-    const mine = this.#mineByWatcher.get(pid);
-    if (mine !== undefined) {
-      for (const ref of [...mine]) this.demonitor(ref);
-    }
+    this.#links.localExit(pid, reason, error);
   }
 
-  #sendDown(
-    ref: MonitorRef,
-    watcher: Pid,
-    target: Pid,
-    reason: ExitReason,
-    error: WireError | undefined,
-  ): void {
-    // A NODE_WATCHER monitor was minted by the thread in the ref's low bits.
-    const thread =
-      watcher === NODE_WATCHER ? Atomics.load(this.#routes, -ref % 1024) - 1 : this.threadOf(watcher);
-    this.dispatch(
-      thread,
-      error
-        ? { t: 'down', ref, watcher, target, reason, error }
-        : { t: 'down', ref, watcher, target, reason },
-    );
-  }
+  // ---- links and monitors (shard-links.ts) ------------------------------------------------------
 
+  link(a: Pid, b: Pid): boolean {
+    return this.#links.link(a, b);
+  }
+  unlink(a: Pid, b: Pid): boolean {
+    return this.#links.unlink(a, b);
+  }
+  monitor(watcher: Pid, target: Pid): MonitorRef {
+    return this.#links.monitor(watcher, target);
+  }
+  demonitor(ref: MonitorRef): boolean {
+    return this.#links.demonitor(ref);
+  }
   /**
    * Shard `slot` is gone (its worker was terminated or died): every process there ended with
    * `killed`, except `culprit`, which ended with `reason` (`timeout`). Fire our halves of links
    * and monitors that pointed there.
    */
   shardLost(slot: number, culprit: Pid, culpritReason: ExitReason): void {
-    const reasonOf = (pid: Pid): ExitReason => (pid === culprit ? culpritReason : 'killed');
-    for (const [ref, m] of [...this.#mine]) {
-      if (shardOf(m.target) === slot) this.#down(ref, m.target, reasonOf(m.target), undefined);
-    }
-    for (const [local, remotes] of [...this.#links]) {
-      for (const remote of [...remotes]) {
-        if (shardOf(remote) === slot) this.#applyLinkExit(local, remote, reasonOf(remote), undefined);
-      }
-    }
-    for (const [target, watchers] of this.#watchedBy) {
-      for (const [ref, watcher] of [...watchers]) if (shardOf(watcher) === slot) watchers.delete(ref);
-      if (watchers.size === 0) this.#watchedBy.delete(target);
-    }
+    this.#links.shardLost(slot, culprit, culpritReason);
   }
 
-  // ---- queries --------------------------------------------------------------------------------
+  // ---- requests to other threads (pending-queries.ts) -------------------------------------------
 
   /** Ask `thread` a query; resolves with its answer. */
   query(thread: number, q: 'info' | 'list' | 'stats', pid?: Pid): Promise<unknown> {
-    const id = ++this.#reqSeq;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, thread, fallback: q === 'list' ? [] : undefined });
-      const ok = this.dispatch(
-        thread,
-        pid === undefined
-          ? { t: 'query', id, from: this.thread, q }
-          : { t: 'query', id, from: this.thread, q, pid },
-      );
-      if (!ok) {
-        this.#pending.delete(id);
-        resolve(q === 'list' ? [] : undefined);
-      }
-    });
+    return this.#requests.query(thread, q, pid);
   }
-
   /** Wait for the answer to request `id` sent to `thread` (spawn replies use the same table). */
   expect(id: number, thread: number, pending: Pending): void {
-    this.#pending.set(id, { ...pending, thread });
+    this.#requests.expect(id, thread, pending);
   }
-
   /** Reject the requests waiting on `thread` (its worker is gone). */
   rejectPendingFor(thread: number, err: unknown): void {
-    for (const [id, p] of this.#pending) {
-      if (p.thread !== thread) continue;
-      this.#pending.delete(id);
-      if ('fallback' in p) p.resolve(p.fallback);
-      else p.reject(err);
-    }
+    this.#requests.rejectFor(thread, err);
   }
-
   nextRequestId(): number {
-    return ++this.#reqSeq;
+    return this.#requests.nextId();
   }
-
   /** Reject every pending request (the node is closing). */
   rejectPending(err: unknown): void {
-    for (const p of this.#pending.values()) p.reject(err);
-    this.#pending.clear();
+    this.#requests.rejectAll(err);
   }
 
   #answer(c: Extract<Control, { t: 'query' }>): void {
@@ -571,52 +382,13 @@ export class ShardNode {
 
   #control(c: Control): void {
     switch (c.t) {
-      case 'link': {
-        // Arrives at a's thread first, then (swapped) at b's thread.
-        if (!this.isLocal(c.a)) return;
-        if (!this.rt.isAlive(c.a)) {
-          this.#toOwner(c.b, { t: 'linkExit', from: c.a, to: c.b, reason: 'noproc' });
-          return;
-        }
-        if (this.isLocal(c.b)) {
-          this.rt.link(c.a, c.b);
-          return;
-        }
-        const known = this.#links.get(c.a)?.has(c.b) ?? false;
-        this.#addLink(c.a, c.b);
-        if (!known) this.#toOwner(c.b, { t: 'link', a: c.b, b: c.a });
-        return;
-      }
+      case 'link':
       case 'unlink':
-        if (this.isLocal(c.a)) this.#links.get(c.a)?.delete(c.b);
-        return;
       case 'linkExit':
-        this.#applyLinkExit(c.to, c.from, c.reason, c.error, c.reason === 'noproc');
-        return;
       case 'monitor':
-        if (!this.isLocal(c.target)) {
-          // Third-party request arriving at the watcher's thread.
-          if (this.isLocal(c.watcher)) this.#watchFrom(c.ref, c.watcher, c.target);
-          return;
-        }
-        if (!this.rt.isAlive(c.target)) {
-          this.#sendDown(c.ref, c.watcher, c.target, 'noproc', undefined);
-          return;
-        }
-        {
-          const map = this.#watchedBy.get(c.target);
-          if (map === undefined) this.#watchedBy.set(c.target, new Map([[c.ref, c.watcher]]));
-          else map.set(c.ref, c.watcher);
-        }
-        return;
-      case 'demonitor': {
-        const map = this.#watchedBy.get(c.target);
-        map?.delete(c.ref);
-        if (map?.size === 0) this.#watchedBy.delete(c.target);
-        return;
-      }
+      case 'demonitor':
       case 'down':
-        this.#down(c.ref, c.target, c.reason, c.error);
+        this.#links.handle(c);
         return;
       case 'exit':
         if (this.isLocal(c.pid)) this.rt.exit(c.pid, c.reason);
@@ -637,15 +409,9 @@ export class ShardNode {
         this.#answer(c);
         return;
       case 'answer':
-      case 'spawned': {
-        const p = this.#pending.get(c.id);
-        if (p === undefined) return;
-        this.#pending.delete(c.id);
-        if (c.t === 'answer') p.resolve(c.value);
-        else if (c.error !== undefined) p.reject(deserializeError(c.error));
-        else p.resolve(c.pid);
+      case 'spawned':
+        this.#requests.settle(c);
         return;
-      }
       case 'spawn':
         this.onSpawn?.(c);
         return;
