@@ -1,7 +1,8 @@
 /**
  * QUIC through the Rust `quinn` stack, using the napi binding that `@chainsafe/libp2p-quic`
  * (pinned: 2.1.1) ships — its native `QuinnConfig`/`Server`/`Client`/`Connection`/`Stream`,
- * used directly without libp2p. This file is the only one that touches the binding.
+ * used directly without libp2p. The binding is touched only by this file, quic-connection.ts
+ * (streams and connections) and quinn-binding.ts (its shape, loader and configuration).
  *
  * Security model (the binding authenticates peers as libp2p Ed25519 keys through libp2p-TLS,
  * requires a client certificate, but has no allow-list and does not pin the server):
@@ -13,9 +14,9 @@
  *   only then answers {@link ACCEPT_BYTE} followed by its own certificate, which the dialer
  *   checks the same way. `dial` resolves only after that, as with TLS.
  *
- * Binding traps handled here (docs/protocol.md): concurrent unawaited writes on one stream
- * arrive out of order, so writes are serialized (what queues behind a write in flight goes out
- * as one write); a failed handshake rejects the pending `inboundConnection()`, so the accept
+ * Binding traps handled here and in quic-connection.ts (docs/protocol.md): concurrent unawaited
+ * writes on one stream arrive out of order, so writes are serialized (what queues behind a write
+ * in flight goes out as one write); a failed handshake rejects the pending `inboundConnection()`, so the accept
  * loop keeps going; pending native promises keep the process alive until aborted, so `close()`
  * aborts every connection, server and client; dead peers surface through `maxIdleTimeout`
  * (1 s, keep-alive 300 ms).
@@ -28,20 +29,17 @@
 import { X509Certificate } from 'node:crypto';
 import { HandshakeError, type IdentityError } from './errors.js';
 import { Identity } from './identity.js';
+import { MAX_STREAMS, QuicConnection, QuicStream } from './quic-connection.js';
 import {
   loadQuinn,
   type NativeClient,
   type NativeConnection,
-  type NativeStream,
   peerIdFromMultiaddr,
   peerIdOf,
   quinnConfig,
 } from './quinn-binding.js';
 import {
   ACCEPT_BYTE,
-  BufferedStream,
-  type ByteStream,
-  CloseSignal,
   type Connection,
   type DialOptions,
   type Listener,
@@ -51,208 +49,7 @@ import {
   withDeadline,
 } from './transport.js';
 
-// ------------------------------------------------------------------ streams
-
-const READ_CHUNK = 64 * 1024;
-/** Bytes queued behind the write in flight before `write` reports backpressure. */
-const HIGH_WATER = 4 * 1024 * 1024;
-
-/** A native stream with serialized writes and a read loop. */
-class QuicStream extends BufferedStream {
-  readonly native: NativeStream;
-  #inFlight = false;
-  #queued: Uint8Array[] = [];
-  #queuedBytes = 0;
-  #failed = false;
-  /** A write returned false (past the high-water mark): fire drained() once below it again. */
-  #full = false;
-
-  constructor(native: NativeStream, onError: (err: Error) => void) {
-    super((chunk) => this.#enqueue(chunk));
-    this.native = native;
-    this.#onError = onError;
-  }
-
-  readonly #onError: (err: Error) => void;
-
-  /** Start delivering what arrives (after any bytes already taken by the caller). */
-  startReading(): void {
-    void (async () => {
-      try {
-        // The next read is issued before this chunk is delivered, so quinn fills it while JS
-        // handles the chunk: each native call costs a thread hop (~20 µs), and starting it only
-        // after delivery put that hop on every read cycle. One read is still pending at a time
-        // (issued only after the previous resolved), so chunks stay in order.
-        let next = this.native.read(READ_CHUNK);
-        for (;;) {
-          const chunk = await next;
-          if (chunk == null) break;
-          next = this.native.read(READ_CHUNK);
-          try {
-            this.deliver(chunk);
-          } catch (err) {
-            next.catch(() => {}); // we stop reading; its outcome no longer matters
-            throw err;
-          }
-        }
-        this.end();
-      } catch (err) {
-        this.end(err as Error);
-      }
-    })();
-  }
-
-  /** Read exactly `n` bytes before the read loop starts (handshake use). */
-  async readExactly(n: number, held: Uint8Array[]): Promise<Buffer> {
-    let have = held.reduce((s, c) => s + c.length, 0);
-    while (have < n) {
-      const chunk = await this.native.read(READ_CHUNK);
-      if (chunk == null) throw new HandshakeError('stream ended during the identity exchange');
-      held.push(chunk);
-      have += chunk.length;
-    }
-    const all = Buffer.concat(held);
-    held.length = 0;
-    if (all.length > n) held.push(all.subarray(n));
-    return all.subarray(0, n);
-  }
-
-  // Unawaited concurrent writes on one native stream can arrive out of order: keep one write in
-  // flight and batch what queues behind it.
-  #enqueue(chunk: Uint8Array): boolean {
-    if (this.#failed) return false;
-    this.#queued.push(chunk);
-    this.#queuedBytes += chunk.length;
-    if (!this.#inFlight) this.#pump();
-    if (this.#queuedBytes < HIGH_WATER) return true;
-    this.#full = true;
-    return false;
-  }
-
-  #pump(): void {
-    if (this.#full && this.#queuedBytes < HIGH_WATER) {
-      this.#full = false;
-      this.drained();
-    }
-    if (this.#queued.length === 0) {
-      this.#inFlight = false;
-      return;
-    }
-    this.#inFlight = true;
-    const data = this.#queued.length === 1 ? this.#queued[0]! : Buffer.concat(this.#queued);
-    this.#queued = [];
-    this.#queuedBytes = 0;
-    this.native.write(data).then(
-      () => this.#pump(),
-      (err: Error) => {
-        this.#failed = true;
-        this.#inFlight = false;
-        this.#onError(err);
-      },
-    );
-  }
-
-  /** Resolves once every queued write has been handed to the native stream. */
-  async flushed(): Promise<void> {
-    while (this.#inFlight && !this.#failed) await new Promise((r) => setImmediate(r));
-  }
-}
-
-// ------------------------------------------------------------------ connections
-
-const MAX_STREAMS = 64;
 const MAX_CERT = 16 * 1024;
-
-class QuicConnection implements Connection {
-  readonly remote: PeerIdentity;
-  readonly remoteAddress: string;
-  readonly maxStreams = MAX_STREAMS;
-  readonly main: QuicStream;
-  readonly #native: NativeConnection;
-  readonly #streams = new Set<QuicStream>();
-  #onStream: ((s: ByteStream) => void) | undefined;
-  #heldStreams: QuicStream[] = [];
-  readonly #closed = new CloseSignal();
-  #closing: Promise<void> | undefined;
-
-  constructor(native: NativeConnection, main: QuicStream, remote: PeerIdentity) {
-    this.#native = native;
-    this.main = main;
-    this.remote = remote;
-    this.remoteAddress = native.remoteMultiaddr();
-    this.#streams.add(main);
-    native.closed().then(
-      () => this.#finish(undefined),
-      (err: Error) => this.#finish(err),
-    );
-    main.onEnd(() => this.destroy());
-  }
-
-  /** Accept the peer's further streams (lanes) for as long as the connection lives. */
-  acceptStreams(): void {
-    void (async () => {
-      while (!this.#closed.closed) {
-        let native: NativeStream;
-        try {
-          native = await this.#native.inboundStream();
-        } catch {
-          return; // the connection is gone; closed() reports why
-        }
-        const s = this.#wrap(native);
-        if (this.#onStream) this.#onStream(s);
-        else this.#heldStreams.push(s);
-        s.startReading();
-      }
-    })();
-  }
-
-  #wrap(native: NativeStream): QuicStream {
-    const s = new QuicStream(native, (err) => this.destroy(err));
-    this.#streams.add(s);
-    return s;
-  }
-
-  async openStream(): Promise<ByteStream> {
-    if (this.#streams.size >= MAX_STREAMS) throw new HandshakeError(`stream limit ${MAX_STREAMS} reached`);
-    const s = this.#wrap(await this.#native.outboundStream());
-    s.startReading();
-    return s;
-  }
-
-  onStream(handler: (stream: ByteStream) => void): void {
-    this.#onStream = handler;
-    const held = this.#heldStreams;
-    this.#heldStreams = [];
-    for (const s of held) handler(s);
-  }
-
-  onClose(handler: (err?: Error) => void): void {
-    this.#closed.on(handler);
-  }
-
-  #finish(err: Error | undefined): void {
-    this.#closed.fire(err, () => {
-      for (const s of this.#streams) s.end(err);
-    });
-  }
-
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
-      // Hand queued bytes to quinn, then close; quinn flushes stream data before the close frame.
-      await Promise.all([...this.#streams].map((s) => s.flushed()));
-      await Promise.allSettled([...this.#streams].map((s) => s.native.finishWrite()));
-      this.destroy();
-    })();
-    return this.#closing;
-  }
-
-  destroy(err?: Error): void {
-    if (!this.#closed.closed) {
-      this.#native.abort();
-      this.#finish(err);
-    }
-  }
-}
 
 // ------------------------------------------------------------------ the transport
 
