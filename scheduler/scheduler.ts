@@ -23,26 +23,17 @@
  * await s.close();
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { ClosedError, deserializeError, InvalidArgumentError } from '../runtime/errors.js';
 import { consoleLogger, type Logger, silentLogger } from '../runtime/logger.js';
-import { isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
+import { isPid, MAX_SHARDS } from '../runtime/pid.js';
 import { Runtime } from '../runtime/runtime.js';
 import { startSupervisor } from '../runtime/supervisor.js';
-import type {
-  Behaviour,
-  ExitReason,
-  LocalNode,
-  NodeStats,
-  Pid,
-  ProcessInfo,
-  SupervisorSpec,
-} from '../runtime/types.js';
+import type { Behaviour, LocalNode, NodeStats, Pid, ProcessInfo, SupervisorSpec } from '../runtime/types.js';
 import type { GuestJobRequest, JobStart } from '../wasm-actors/job-result.js';
 import { SchedulerOptionError, ShardLostError, SpawnError } from './errors.js';
 import { GuestJobs } from './guest-jobs.js';
 import { JobPool, type JobRequest } from './jobs.js';
-import { createMeshBuffers, Mesh, type MeshBuffers, type MeshOptions, renewPeerRings } from './mesh.js';
+import { createMeshBuffers, Mesh, type MeshBuffers, type MeshOptions } from './mesh.js';
 import { resolveModule } from './module-loader.js';
 import { Placer } from './placement.js';
 import type { ModuleSpawn } from './protocol.js';
@@ -58,33 +49,11 @@ import {
   type WasmActorModule,
 } from './scheduler-options.js';
 import { ShardNode } from './shard-node.js';
+import { MAIN_SLOT, ShardPool, type ShardSlot } from './shard-pool.js';
 import { createRegistryBuffer, SharedRegistry } from './shared-registry.js';
-import { createReplyBuffer, SpawnReplyCell } from './spawn-reply.js';
 import { Watchdog } from './watchdog.js';
-import type { ShardWorkerData } from './worker-data.js';
-import { createWatchBuffer, WatchMarks } from './wrap.js';
 
 export type { ActorModule, SchedulerOptions, SchedulerSpawnOptions, WasmActorModule };
-
-interface ShardSlot {
-  worker: Worker;
-  slot: number;
-  marks: WatchMarks;
-  reply: SpawnReplyCell;
-  replyBuffer: SharedArrayBuffer;
-  marksBuffer: SharedArrayBuffer;
-  closed?: (stopped: number) => void;
-}
-
-const MAIN_SLOT = MAX_SHARDS - 1;
-
-/** The worker entry, compiled: next to this file in dist/, or dist/ when vitest runs the TS source. */
-function workerUrl(): URL {
-  const here = import.meta.url;
-  return here.endsWith('.ts')
-    ? new URL('../dist/scheduler/shard-worker.js', here)
-    : new URL('./shard-worker.js', here);
-}
 
 /**
  * Default `spinMicros` of the shards. Measured on a 2-vCPU VM at load average 3–6: the round-trip
@@ -108,7 +77,9 @@ export class Scheduler extends RoutedNode implements LocalNode {
   readonly #loads: Int32Array;
   readonly #placer: Placer;
   readonly #watchdog: Watchdog;
-  readonly #workers: ShardSlot[] = [];
+  readonly #pool: ShardPool;
+  /** The pool's workers, by thread (the same array). */
+  readonly #workers: ShardSlot[];
   readonly #options: SchedulerOptions;
   readonly #logger: Logger;
   readonly #ringBytes: number;
@@ -117,7 +88,6 @@ export class Scheduler extends RoutedNode implements LocalNode {
   #jobs: JobPool | undefined;
   /** Jobs guests start by name (`registerJob`, `run_job`): guest-jobs.ts. */
   readonly #guestJobs: GuestJobs;
-  #nextSlot: number;
   #syncSeq = 0;
   #closed = false;
   #closing: Promise<number> | undefined;
@@ -156,7 +126,6 @@ export class Scheduler extends RoutedNode implements LocalNode {
     this.#routes = new Int32Array(this.#routesBuffer);
     this.#loads = new Int32Array(new SharedArrayBuffer(threads * 4));
     this.#placer = new Placer(this.shards, this.#loads);
-    this.#nextSlot = this.shards;
     const mainThread = this.shards;
     Atomics.store(this.#routes, MAIN_SLOT, mainThread + 1);
     this.#runtime = new Runtime({
@@ -195,118 +164,39 @@ export class Scheduler extends RoutedNode implements LocalNode {
     });
     node.onJob = (c) => this.#guestJobs.start(c);
     node.onNodeDown = (pid) => this.#guestJobs.ownerDown(pid);
-    const started: Promise<void>[] = [];
-    for (let t = 0; t < this.shards; t++) started.push(this.#startWorker(t, t));
-    this.ready = Promise.all(started).then(() => {});
+    this.#pool = new ShardPool({
+      shards: this.shards,
+      buffers: this.#buffers,
+      ringBytes: this.#ringBytes,
+      mesh: this.#mesh,
+      node,
+      routes: this.#routes,
+      logger: this.#logger,
+      workerData: {
+        mesh: this.#buffers,
+        meshOptions: this.#meshOptions,
+        registry: this.#registryBuffer,
+        routes: this.#routesBuffer,
+        heartbeatMs: Math.max(1, Math.floor(this.maxHandlerMs / 4)),
+        turnsPerTick: this.#turnsPerTick,
+        reductions: checkInt(options.reductions ?? 64, 'options.reductions', 1),
+        quiet: this.#logger === silentLogger,
+        ...(options.mailboxCapacity === undefined ? {} : { mailboxCapacity: options.mailboxCapacity }),
+      },
+      jobNames: () => this.#guestJobs.names(),
+      isClosed: () => this.#closed,
+      onLost: (thread) => this.#watchdog.reset(thread),
+    });
+    this.#workers = this.#pool.workers;
+    this.ready = this.#pool.start();
     this.ready.catch(() => {});
     this.#mesh.start();
     this.#watchdog = new Watchdog({
       maxHandlerMs: this.maxHandlerMs,
       marks: () => this.#workers.map((w) => w?.marks),
-      onRunaway: (thread, pid) => this.#replaceShard(thread, pid, 'timeout'),
+      onRunaway: (thread, pid) => this.#pool.replace(thread, pid, 'timeout'),
     });
     this.#watchdog.start();
-  }
-
-  #startWorker(thread: number, slot: number): Promise<void> {
-    const marksBuffer = createWatchBuffer();
-    const replyBuffer = createReplyBuffer();
-    const data: ShardWorkerData = {
-      thread,
-      slot,
-      mesh: this.#buffers,
-      meshOptions: this.#meshOptions,
-      registry: this.#registryBuffer,
-      routes: this.#routesBuffer,
-      marks: marksBuffer,
-      reply: replyBuffer,
-      heartbeatMs: Math.max(1, Math.floor(this.maxHandlerMs / 4)),
-      turnsPerTick: this.#turnsPerTick,
-      reductions: checkInt(this.#options.reductions ?? 64, 'options.reductions', 1),
-      quiet: this.#logger === silentLogger,
-      jobNames: this.#guestJobs.names(),
-      ...(this.#options.mailboxCapacity === undefined
-        ? {}
-        : { mailboxCapacity: this.#options.mailboxCapacity }),
-    };
-    const worker = new Worker(workerUrl(), { workerData: data });
-    const entry: ShardSlot = {
-      worker,
-      slot,
-      marks: new WatchMarks(marksBuffer),
-      reply: new SpawnReplyCell(replyBuffer),
-      replyBuffer,
-      marksBuffer,
-    };
-    this.#workers[thread] = entry;
-    Atomics.store(this.#routes, slot, thread + 1);
-    return new Promise<void>((resolve, reject) => {
-      worker.on('message', (m: { type: string; stopped?: number }) => {
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'closed') entry.closed?.(m.stopped ?? 0);
-      });
-      worker.on('error', (err) => {
-        this.#logger.error(`shard ${thread} failed`, { error: err });
-        reject(err);
-      });
-      worker.on('exit', () => {
-        // An exit we did not ask for (OOM, native crash, process.exit in an actor).
-        if (this.#workers[thread] === entry && !this.#closed) {
-          const { running, pid } = entry.marks.read();
-          this.#replaceShard(thread, running ? pid : 0, 'crashed');
-        }
-        entry.closed?.(0);
-      });
-    });
-  }
-
-  /**
-   * Terminate shard `thread`'s worker and start a fresh one with a fresh pid slot. The culprit
-   * ends with `culpritReason`, every other process of that shard with `killed`.
-   */
-  #replaceShard(thread: number, culprit: Pid, culpritReason: ExitReason): void {
-    const old = this.#workers[thread];
-    if (old === undefined || this.#closed) return;
-    this.#logger.warn(
-      `shard ${thread} is being replaced (${culprit ? `pid ${culprit}: ${culpritReason}` : culpritReason})`,
-    );
-    const oldSlot = old.slot;
-    // 1. Nobody may route to the old slot any more: sends to its pids now return false.
-    Atomics.store(this.#routes, oldSlot, 0);
-    this.#workers[thread] = undefined as unknown as ShardSlot;
-    void old.worker.terminate();
-    this.#watchdog.reset(thread);
-    this.node.rejectPendingFor(
-      thread,
-      new ShardLostError(`shard ${thread} was lost (${culpritReason}) before it answered`),
-    );
-    // 2. Names of the dead shard go; a registry lock it held is released.
-    const registry = this.node.registry;
-    registry.releaseIfHeldBy(thread);
-    registry.removeWhere((pid) => shardOf(pid) === oldSlot);
-    // 3. Fresh rings to and from that thread; every other thread switches to them.
-    renewPeerRings(this.#buffers, thread, this.#ringBytes);
-    Atomics.store(new Int32Array(this.#buffers.bells), thread * 16, 0);
-    this.#mesh.replacePeer(this.#buffers, thread);
-    for (let t = 0; t < this.shards; t++) {
-      if (t !== thread) this.#workers[t]?.worker.postMessage({ type: 'peer', thread, mesh: this.#buffers });
-    }
-    // 4. A fresh worker with a fresh slot (old pids can never reach new processes).
-    const slot = this.#allocSlot();
-    void this.#startWorker(thread, slot).catch(() => {});
-    // 5. Everyone fires their halves of links and monitors that pointed at the old shard.
-    const lost = { t: 'shardLost', slot: oldSlot, culprit, reason: culpritReason } as const;
-    this.node.shardLost(oldSlot, culprit, culpritReason);
-    for (let t = 0; t < this.shards; t++) if (t !== thread) this.node.dispatch(t, lost);
-  }
-
-  #allocSlot(): number {
-    for (let i = 0; i < MAX_SHARDS - 1; i++) {
-      const slot = this.#nextSlot;
-      this.#nextSlot = this.#nextSlot + 1 >= MAIN_SLOT ? this.shards : this.#nextSlot + 1;
-      if (Atomics.load(this.#routes, slot) === 0) return slot;
-    }
-    throw new ShardLostError('no free pid slot for a replacement shard');
   }
 
   #threadOfPid = (pid: Pid): number => {
