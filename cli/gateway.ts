@@ -17,6 +17,8 @@ export interface GatewayBackend {
    * owned by a peer is called or sent to there (the peer must run `serveCalls`).
    */
   readonly cluster?: ClusterNode | undefined;
+  /** Names that must be registered for `GET /health` to say ok (the node's services). */
+  readonly services?: readonly string[];
 }
 
 export interface GatewayOptions {
@@ -35,6 +37,7 @@ function routeOf(parts: readonly string[]): HttpRoute {
   if (parts.length === 0) return 'summary';
   if (parts.length === 1 && parts[0] === 'processes') return 'processes';
   if (parts.length === 1 && parts[0] === 'metrics') return 'metrics';
+  if (parts.length === 1 && parts[0] === 'health') return 'health';
   return (parts.length === 2 && ROUTES[parts[0]!]) || 'other';
 }
 
@@ -61,6 +64,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  *   a global name owned by a peer is called on that peer
  * - `POST /send/:target` — fire and forget → 202
  * - `GET /metrics` — Prometheus text (when {@link GatewayOptions.metrics} is given)
+ * - `GET /health` — 200 `{ status: 'ok' }` when every service name is registered, else 503
+ *   `{ status: 'degraded', missing }` (cheap: no shard is asked; for load-balancer probes)
  *
  * @example
  * const server = createGateway(backend);
@@ -105,6 +110,12 @@ export function createGateway(backend: GatewayBackend, options: GatewayOptions =
         names: node.registered(),
         stats: await node.stats(),
       });
+    }
+    if (method === 'GET' && parts.length === 1 && parts[0] === 'health') {
+      const missing = (backend.services ?? []).filter((name) => node.whereis(name) === undefined);
+      return missing.length === 0
+        ? json(res, 200, { status: 'ok' })
+        : json(res, 503, { status: 'degraded', missing });
     }
     if (method === 'GET' && parts.length === 1 && parts[0] === 'processes') {
       const infos = await Promise.all((await node.list()).map((pid) => node.info(pid)));

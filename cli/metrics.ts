@@ -14,7 +14,7 @@ import type { ClusterNode } from '../cluster/index.js';
 import type { LocalNode } from '../runtime/index.js';
 
 /** The route label of an HTTP request (a fixed set, so a client cannot blow up the label space). */
-export type HttpRoute = 'summary' | 'processes' | 'metrics' | 'spawn' | 'call' | 'send' | 'other';
+export type HttpRoute = 'summary' | 'processes' | 'metrics' | 'health' | 'spawn' | 'call' | 'send' | 'other';
 
 export interface ServeMetricsOptions {
   readonly node: LocalNode;

@@ -23,6 +23,7 @@ export const SERVE_USAGE = `usage: wactor serve [options]
                                on a peer (body: the request)
     POST /send/TARGET          fire and forget
     GET  /metrics              Prometheus metrics (processes, messages, rings, cluster, HTTP, Node.js)
+    GET  /health               200 when every service is registered, else 503 naming the missing
 options:
   --host H            listen address (default 127.0.0.1)
   --port P            HTTP port (default 8080; 0 picks a free one)
@@ -205,7 +206,12 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
       });
     }
     const metrics = createServeMetrics({ node: backend.node, cluster });
-    const server = createGateway(cluster === undefined ? backend : { ...backend, cluster }, {
+    const ingress = {
+      ...backend,
+      services: services.map((s) => s.name),
+      ...(cluster === undefined ? {} : { cluster }),
+    };
+    const server = createGateway(ingress, {
       metrics,
       ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
     });

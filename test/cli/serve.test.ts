@@ -64,6 +64,22 @@ describe('wactor serve', () => {
     });
   });
 
+  test('health is ok while every service is registered, 503 naming the missing ones otherwise', async () => {
+    const node = await serve({ port: 0, shards: 0, logger: silentLogger });
+    nodes.push(node);
+    const health = async () => {
+      const res = await fetch(`http://127.0.0.1:${node.port}/health`);
+      return { status: res.status, body: await res.json() };
+    };
+    expect(await health()).toEqual({ status: 200, body: { status: 'ok' } });
+    const kv = node.backend.node.whereis('kv')!;
+    node.backend.node.unregister('kv');
+    node.backend.node.unregister('echo');
+    expect(await health()).toEqual({ status: 503, body: { status: 'degraded', missing: ['echo', 'kv'] } });
+    node.backend.node.register('kv', kv);
+    expect((await health()).body).toEqual({ status: 'degraded', missing: ['echo'] });
+  });
+
   test('spawn starts an actor of a module, optionally registered, and a pid is a target too', async () => {
     const http = await start();
     const res = await http('/spawn/counter?name=c2', post('41'));
