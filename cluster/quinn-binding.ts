@@ -46,8 +46,22 @@ export interface Quinn {
 
 let loading: Promise<Quinn> | undefined;
 
+/**
+ * Tokio worker threads for the binding's runtime unless the operator set `TOKIO_WORKER_THREADS`
+ * (tokio reads it when the runtime starts; it is process-wide, so it also applies to other
+ * tokio-based native modules started later in this process, and child processes inherit it).
+ * Every binding call hands work to a tokio worker and back; with one worker quinn's tasks and
+ * the endpoint driver share a thread, so fewer cross-thread wake-ups compete for the cores with
+ * the JS thread. Interleaved runs on 2 vCPUs at load 7–9 (docs/protocol.md): the raw quinn echo
+ * +11–104% and the cluster over quic +11–43% round trips/s against the default of one worker per
+ * core, no change in p50.
+ */
+export const DEFAULT_TOKIO_WORKERS = '1';
+
 /** Load the native module once (it starts quinn's runtime threads on first use). */
 export function loadQuinn(): Promise<Quinn> {
+  // An empty value makes tokio panic at start: treat it as unset.
+  if (!process.env.TOKIO_WORKER_THREADS) process.env.TOKIO_WORKER_THREADS = DEFAULT_TOKIO_WORKERS;
   // The package exports only its libp2p transport; its native loader sits beside it.
   loading ??= import(
     new URL('./napi.js', import.meta.resolve('@chainsafe/libp2p-quic')).href
