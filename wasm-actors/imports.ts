@@ -116,20 +116,38 @@ export function createImports(module: WasmModule): {
   let lastLocal = 0;
   /** Sizes that take the pooled path (never more than the host's message limit). */
   const localMax = Math.min(LOCAL_MAX, host.maxMessageBytes);
-  /** Send guest bytes: pooled to a Wasm actor of this host, else as a fresh Uint8Array. */
+  /**
+   * Send guest bytes: pooled to a Wasm actor of this host, else as a fresh Uint8Array.
+   *
+   * Split into small functions on purpose: this runs on every guest send, and V8 inlines callees
+   * into the import only within a bytecode budget. With the cold paths (sends leaving the host,
+   * refusals) written inline, the budget ran out before the runtime's mailbox push, which then
+   * cost a call per message hop.
+   */
   const sendBytes = (inst: WasmInstance, pid: number, ptr: number, len: number, what: string): number => {
-    const u8 = inst.check(ptr, len, what);
+    inst.check(ptr, len, what);
     // `lastLocal` caches the last pid found to be a Wasm actor of this host. Pids are never
     // reused, so the cache cannot go wrong: once that actor is gone, `node.send` just fails.
-    if (len <= localMax && (pid === lastLocal || (host.isLocal(pid) && (lastLocal = pid) > 0))) {
-      const m = takeLocal(inst, ptr, len);
-      // The sender's context caches its last target's record (no pid → process map lookup).
-      // An actor that already ended sends through the node (its context refuses).
-      const ctx = inst.ctx;
-      if (ctx !== undefined && !inst.cur!.ended ? ctx.send(pid, m) : node.send(pid, m)) return OK;
-      giveBack(m);
-      return node.isAlive(pid) ? REFUSED : NOPROC;
-    }
+    if (len <= localMax && (pid === lastLocal || isLocalPid(pid))) return sendLocal(inst, pid, ptr, len);
+    return sendOut(inst.u8, pid, ptr, len);
+  };
+  const isLocalPid = (pid: number): boolean => {
+    if (!host.isLocal(pid)) return false;
+    lastLocal = pid;
+    return true;
+  };
+  /** To a Wasm actor of this host: the bytes travel in a pooled buffer (local-bytes.ts). */
+  const sendLocal = (inst: WasmInstance, pid: number, ptr: number, len: number): number => {
+    const m = takeLocal(inst, ptr, len);
+    // The sender's context caches its last target's record (no pid → process map lookup).
+    // An actor that already ended sends through the node (its context refuses).
+    const ctx = inst.ctx;
+    if (ctx !== undefined && !inst.cur!.ended ? ctx.send(pid, m) : node.send(pid, m)) return OK;
+    giveBack(m);
+    return node.isAlive(pid) ? REFUSED : NOPROC;
+  };
+  /** To anything else (a JS process, another shard): a copy the receiver owns. */
+  const sendOut = (u8: Uint8Array, pid: number, ptr: number, len: number): number => {
     if (len > host.maxMessageBytes) return TOO_LARGE;
     // A node that can copy straight into its transport (a shard's ring) skips the fresh array.
     if (node.sendCopy !== undefined) {

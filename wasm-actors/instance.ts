@@ -149,14 +149,18 @@ export class WasmInstance {
    * is a guest bug: throw a fault, which traps the calling actor. `ptr` must already be `>>> 0`.
    */
   check(ptr: number, len: number, what: string): Uint8Array {
-    let u8 = this.u8;
+    const u8 = this.u8;
+    if (len >= 0 && ptr + len <= u8.length) return u8;
+    return this.#checkAfterRefresh(ptr, len, what);
+  }
+
+  /** {@link check}'s rare path (memory grew, or a bad range), out of line to keep `check` inlinable. */
+  #checkAfterRefresh(ptr: number, len: number, what: string): Uint8Array {
+    const u8 = this.refresh();
     if (len < 0 || ptr + len > u8.length) {
-      u8 = this.refresh();
-      if (len < 0 || ptr + len > u8.length) {
-        throw new GuestFault(
-          `out of bounds: wactor.${what} was passed ptr=${ptr} len=${len} beyond memory of ${u8.length} bytes`,
-        );
-      }
+      throw new GuestFault(
+        `out of bounds: wactor.${what} was passed ptr=${ptr} len=${len} beyond memory of ${u8.length} bytes`,
+      );
     }
     return u8;
   }
