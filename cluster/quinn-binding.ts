@@ -52,9 +52,10 @@ let loading: Promise<Quinn> | undefined;
  * tokio-based native modules started later in this process, and child processes inherit it).
  * Every binding call hands work to a tokio worker and back; with one worker quinn's tasks and
  * the endpoint driver share a thread, so fewer cross-thread wake-ups compete for the cores with
- * the JS thread. Interleaved runs on 2 vCPUs at load 7–9 (docs/protocol.md): the raw quinn echo
- * +11–104% and the cluster over quic +11–43% round trips/s against the default of one worker per
- * core, no change in p50.
+ * the JS thread. Alternating runs on 2 vCPUs at load 6–9 against tokio's default of one worker
+ * per core (docs/protocol.md): CPU per cluster round trip −36–47%; as child processes the raw
+ * quinn echo +53–104% and the cluster over quic +11–43% round trips/s; in-process 3 of 4 pairs
+ * better; p50 unchanged.
  */
 export const DEFAULT_TOKIO_WORKERS = '1';
 
