@@ -30,7 +30,12 @@ export interface SchedulerOptions {
    * oversubscribed machine it slows everything down. Default 0.
    */
   readonly lingerMicros?: number;
-  /** How an idle shard sleeps: `async` (default, `Atomics.waitAsync`) or `block` (`Atomics.wait`). */
+  /**
+   * How an idle shard sleeps: `async` (default, `Atomics.waitAsync`), `block` (`Atomics.wait` up to
+   * 50 ms at a time; timers and I/O wait that long) or `hybrid` (`Atomics.wait` up to 5 ms, then
+   * `Atomics.waitAsync`: cheaper, faster wake-ups for message traffic; an idle shard's timers may
+   * fire up to 5 ms late). See docs/scheduler.md, "Idle waits".
+   */
   readonly idleWait?: IdleWait;
   /** A handler running longer than this is a runaway: its shard is restarted. Default 1000. */
   readonly maxHandlerMs?: number;
@@ -105,10 +110,12 @@ export function checkRingBytes(value: unknown): number {
   return value;
 }
 
-/** `options.idleWait`: 'async' or 'block'. */
-export function checkIdleWait(value: unknown): 'async' | 'block' {
-  if (value !== 'async' && value !== 'block') {
-    throw new SchedulerOptionError(`options.idleWait must be 'async' or 'block', got ${String(value)}`);
+/** `options.idleWait`: 'async', 'block' or 'hybrid'. */
+export function checkIdleWait(value: unknown): IdleWait {
+  if (value !== 'async' && value !== 'block' && value !== 'hybrid') {
+    throw new SchedulerOptionError(
+      `options.idleWait must be 'async', 'block' or 'hybrid', got ${String(value)}`,
+    );
   }
   return value;
 }

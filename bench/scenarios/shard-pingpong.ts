@@ -7,7 +7,8 @@
  *   `pong` guest on shard 1 (every delivered message counts), vs two workers doing the same with
  *   `postMessage` and the same number in flight;
  * - latency: one message in flight, timed per round trip inside shard 0 by a JS actor (this file's
- *   default export) against the Wasm `pong`, with and without the idle spin; vs `postMessage`.
+ *   default export) against the Wasm `pong`, with and without the idle spin, and with each idle
+ *   wait (`async`, `block`, `hybrid`; hybrid also for throughput); vs `postMessage`.
  *
  * This file is also the JS actor module the shards load (its default export), so the benchmark
  * needs no extra files.
@@ -15,6 +16,7 @@
 import { Worker } from 'node:worker_threads';
 import { silentLogger } from '../../runtime/logger.js';
 import type { Context, Pid } from '../../runtime/types.js';
+import type { IdleWait } from '../../scheduler/doorbell.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { exampleGuestPath } from '../../wasm-actors/examples.js';
 import { LatencyRecorder } from '../harness/latency.js';
@@ -122,7 +124,7 @@ function postMessageBaseline(): Baseline {
 }
 
 /** A scheduler with Wasm pong on shard 1; `batch` spawns a Wasm ping on shard 0 per batch. */
-function shardPair(spinMicros: number, idleWait: 'async' | 'block' = 'async') {
+function shardPair(spinMicros: number, idleWait: IdleWait = 'async') {
   const s = new Scheduler({ shards: 2, spinMicros, idleWait, logger: silentLogger });
   const pong = s.spawn({ wasm: exampleGuestPath('pong') }, { placement: { shard: 1 } });
   let settle: (msg: unknown) => void = () => {};
@@ -161,7 +163,7 @@ function record(nanos: number[]): LatencyRecorder {
 export const scenario: Scenario = {
   name: 'shard-pingpong',
   description:
-    'Wasm actors on two scheduler shards ping-ponging over SharedArrayBuffer rings (throughput, many in flight; round-trip latency, one in flight, spin 0 and spin N) vs postMessage between two workers',
+    'Wasm actors on two scheduler shards ping-ponging over SharedArrayBuffer rings (throughput, many in flight; round-trip latency, one in flight, spin 0 and spin N, each idle wait) vs postMessage between two workers',
   defaults: { inflight: 256, latencyRounds: 20000, spinMicros: 20 },
   async run({ seconds, settings, log }): Promise<Metric[]> {
     const inflight = Number(settings.inflight);
@@ -209,9 +211,34 @@ export const scenario: Scenario = {
     } finally {
       await rings.close();
     }
-    for (const idleWait of ['async', 'block'] as const) {
+    for (const idleWait of ['async', 'block', 'hybrid'] as const) {
       const idle = shardPair(0, idleWait);
       try {
+        if (idleWait === 'hybrid') {
+          // Throughput too: hybrid is the idle wait that changes what a wake-up costs the sender.
+          const b = await measureThroughput(
+            async (n) => {
+              const rounds = Math.max(inflight, Math.ceil(n / 2));
+              await base.throughput(rounds, inflight);
+              return rounds * 2;
+            },
+            { seconds: seconds / 2, initialBatch: BATCH, minBatchMs: 100 },
+          );
+          const h = await measureThroughput(
+            async (n) => {
+              const rounds = Math.max(inflight, Math.ceil(n / 2));
+              await idle.throughput(rounds, inflight);
+              return rounds * 2;
+            },
+            { seconds: seconds / 2, initialBatch: BATCH, minBatchMs: 100 },
+          );
+          metrics.push(
+            compare(`rings, idleWait hybrid, no spin, ${inflight} in flight`, 'msgs/s', h.perSecond, {
+              name: `postMessage, ${inflight} in flight`,
+              value: b.perSecond,
+            }),
+          );
+        }
         await idle.latency(2000);
         const baseLat = record(await base.latency(latencyRounds));
         const idleLat = record(await idle.latency(latencyRounds));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDoorbells, Doorbell } from '../../scheduler/doorbell.js';
+import { AWAKE, createDoorbells, Doorbell } from '../../scheduler/doorbell.js';
 
 /** One `sleep` with nothing to do: how many times did it look for work? (then wake it up) */
 async function idleSleep(bell: Doorbell, spinMicros: number): Promise<number> {
@@ -75,5 +75,38 @@ describe('Doorbell adaptive spin', () => {
   it('without spinMicros it never spins', async () => {
     const bell = new Doorbell(createDoorbells(1), 0);
     for (let i = 0; i < 3; i++) expect(await idleSleep(bell, 0)).toBe(1);
+  });
+});
+
+describe("Doorbell idleWait 'hybrid'", () => {
+  it('a ring between announcing sleep and blocking is not lost: the sleep returns at once', () => {
+    const sab = createDoorbells(1);
+    const bell = new Doorbell(sab, 0);
+    const producer = new Doorbell(sab, 0); // another thread's handle on the same bell
+    let woke = false;
+    const slept = bell.sleep(
+      () => {
+        producer.ring(); // publishes and rings right after the owner announced sleep
+        return false;
+      },
+      () => {
+        woke = true;
+      },
+      { idleWait: 'hybrid', blockMs: 10_000 },
+    );
+    expect(slept).toBe(true);
+    expect(woke).toBe(false);
+    expect(bell.state).toBe(AWAKE);
+  });
+
+  it('after blockMs without a ring it waits asynchronously, and a later ring wakes it', async () => {
+    const sab = createDoorbells(1);
+    const bell = new Doorbell(sab, 0);
+    let woke!: () => void;
+    const awake = new Promise<void>((resolve) => (woke = resolve));
+    expect(bell.sleep(() => false, woke, { idleWait: 'hybrid', blockMs: 1 })).toBe(false);
+    expect(new Doorbell(sab, 0).ring()).toBe(true); // it was still asleep: a notify was needed
+    await awake;
+    expect(bell.state).toBe(AWAKE);
   });
 });
