@@ -162,13 +162,37 @@ async function clusterSubject(
   );
   const nodes: ClusterNode[] = [];
   const children: ChildProcess[] = [];
+  const close = async (): Promise<void> => {
+    await stopChildren(children);
+    for (const n of [...nodes, hub]) {
+      await n.close();
+      await n.runtime.shutdown();
+    }
+  };
   const names = Array.from({ length: workers }, (_, i) => `worker${i}`);
-  for (const name of names) {
-    if (processes)
-      await startChild({ role: kind, name, identity: identity.toPem(), hubPort: hub.port }, children);
-    else nodes.push(await startWorker(kind, name, identity, hub.port));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    for (const name of names) {
+      if (processes)
+        await startChild({ role: kind, name, identity: identity.toPem(), hubPort: hub.port }, children);
+      else nodes.push(await startWorker(kind, name, identity, hub.port));
+    }
+    // Every worker sent its ready message before it resolved (or printed `ready`); it is at most
+    // in flight here. The bound only turns a lost message into an error instead of a hang.
+    await Promise.race([
+      ready,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error(`only ${echoes.length} of ${workers} workers announced their echo within 10 s`));
+        }, 10_000);
+      }),
+    ]);
+  } catch (err) {
+    await close();
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
-  await ready;
   // Round trips go to the workers in name order, whatever order they announced themselves in.
   echoes.sort((a, b) => (a.node < b.node ? -1 : 1));
   // Saturation: the hub's collector keeps `inflight` round trips going until the batch is done.
@@ -229,13 +253,7 @@ async function clusterSubject(
   return {
     batch,
     roundTrips,
-    close: async () => {
-      await stopChildren(children);
-      for (const n of [...nodes, hub]) {
-        await n.close();
-        await n.runtime.shutdown();
-      }
-    },
+    close,
   };
 }
 
