@@ -1,7 +1,8 @@
 /**
  * One WebAssembly instance of a guest module and the calls into it. An instance hosts one actor
  * (isolated mode, actor id 0) or many (shared mode, dense slot ids). All guest calls go through
- * here so that three things hold everywhere:
+ * here — except the message hot path, written out in `WasmActor.receive` with this class's
+ * `enterTop`/`leaveTop`/`fault` — so that three things hold everywhere:
  *
  * - **The current actor.** Imports act for `cur`, set for the duration of each guest call.
  * - **No re-entry.** A guest call can make the runtime end a process synchronously (linking to a
