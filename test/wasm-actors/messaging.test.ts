@@ -133,6 +133,29 @@ describe('guest to guest on one host', () => {
   });
 });
 
+describe("the pooled fast path when the receiver's inbox is smaller than the message", () => {
+  it('grows the inbox through the guest and delivers every byte in order', async () => {
+    // An inbox of 16 bytes: pooled messages of 17–256 bytes leave WasmActor.receive's fast path
+    // for the general one, which asks the guest for a bigger inbox.
+    // Isolated, so the requests that grow a's inbox do not grow b's (shared mode has one inbox).
+    ({ rt, host } = start({ inboxBytes: 16 }));
+    host.loadSync('echo', guestBytes('echo'), { mode: 'isolated' });
+    const a = host.spawn('echo');
+    const b = host.spawn('echo');
+    const c = collector(rt);
+    const sizes = [12, 16, 17, 100, 256, 200, 40];
+    const sent = sizes.map((size, k) => {
+      const msg = new Uint8Array(size).map((_, i) => (i * 13 + k) % 251);
+      new DataView(msg.buffer).setFloat64(0, c.pid, true);
+      rt.send(a, wasmRequest(b, msg));
+      return msg;
+    });
+    await eventually(() => expect(c.messages).toHaveLength(sizes.length));
+    expect(c.messages).toEqual(sent);
+    expect(rt.isAlive(a) && rt.isAlive(b)).toBe(true);
+  });
+});
+
 describe('names from a guest', () => {
   it('a guest registers itself and JS finds it by name; the name goes when it exits', async () => {
     setup();
