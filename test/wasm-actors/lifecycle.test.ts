@@ -43,6 +43,24 @@ describe('traps end the guest crashed, with the trap message', () => {
     expect(host.stats().modules.crasher?.trapped).toBe(1);
   });
 
+  it('a trap on a message from another guest (the pooled fast path) crashes only the receiver', async () => {
+    setup();
+    host.loadSync('crasher', guestBytes('crasher'));
+    host.loadSync('echo', guestBytes('echo'));
+    const crasher = host.spawn('crasher');
+    const echo = host.spawn('echo');
+    const { downs } = watch(crasher);
+    // echo replies to the crasher: guest → guest bytes, delivered in a pooled buffer.
+    rt.send(echo, wasmRequest(crasher, 'unreachable'));
+    await eventually(() => expect(downs).toHaveLength(1));
+    expect(downs[0]!.reason).toBe('crashed');
+    expect((downs[0]!.error as Error).message).toMatch(/wasm module 'crasher'.*unreachable/);
+    // The sender is untouched and the host still serves it.
+    const c = collector(rt);
+    rt.send(echo, wasmRequest(c.pid, 'still here'));
+    await eventually(() => expect(c.texts()).toEqual(['still here']));
+  });
+
   it('an out-of-bounds pointer passed to an import crashes the guest, not the host', async () => {
     setup();
     host.loadSync('crasher', guestBytes('crasher'));
