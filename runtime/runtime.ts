@@ -614,13 +614,17 @@ export class Runtime implements LocalNode {
     return true;
   }
 
-  /** End `pid` with `reason`; the runtime is the authority, so trapping exits does not stop it. */
+  /**
+   * End `pid` with `reason`; the runtime is the authority, so trapping exits does not stop it.
+   * `kill` is a {@link kill} (reason `killed`, `terminate` does not run), as Erlang's
+   * `exit(Pid, kill)`.
+   */
   exit(pid: Pid, reason: ExitReason): boolean {
     assertPid(pid, 'exit: pid');
     checkReason(reason);
     const p = this.#procs.get(pid);
     if (p === undefined) return false;
-    this.#queueExit(p, reason, undefined);
+    this.#queueExit(p, reason === 'kill' ? 'killed' : reason, undefined);
     return true;
   }
 

@@ -221,7 +221,10 @@ export interface LocalNode {
   trapExit(pid: Pid, on: boolean): boolean;
   monitor(watcher: Pid, target: Pid): MonitorRef;
   demonitor(ref: MonitorRef): boolean;
-  /** End `pid` with `reason` (the node is the authority: trapping does not prevent it). */
+  /**
+   * End `pid` with `reason` (the node is the authority: trapping does not prevent it). `kill`
+   * ends it as {@link kill} does: reason `killed`, no `terminate`.
+   */
   exit(pid: Pid, reason: ExitReason): boolean;
   /** End `pid` with `killed`, unconditionally. */
   kill(pid: Pid): boolean;

@@ -269,6 +269,23 @@ describe('links', () => {
     expect(reasons).toEqual(['shutdown', 'custom']);
   });
 
+  test("exit(pid, 'kill') is a kill, as Erlang's exit(Pid, kill): reason killed, no terminate", async () => {
+    rt = quietRuntime();
+    const reasons: string[] = [];
+    const victim = rt.spawn({
+      receive() {},
+      terminate(reason) {
+        reasons.push(reason);
+      },
+    });
+    const { pid: watcher, messages } = collector(rt);
+    rt.monitor(watcher, victim);
+    expect(rt.exit(victim, 'kill')).toBe(true);
+    await eventually(() => expect(downs(messages).map((d) => d.reason)).toEqual(['killed']));
+    expect(reasons).toEqual([]);
+    expect(rt.isAlive(victim)).toBe(false);
+  });
+
   test('a long link chain cascades without overflowing the stack', async () => {
     rt = quietRuntime();
     const pids = Array.from({ length: 50_000 }, () => idle(rt));
