@@ -22,6 +22,7 @@ import { DuplicateLinkError, ProtocolError, UnknownNameError, UnknownNodeError }
 import { GlobalNames } from './global-names.js';
 import type { Identity } from './identity.js';
 import { awaitHello, awaitWelcome, type HandshakeView, helloRefusal } from './link-handshake.js';
+import { LinkTable } from './link-table.js';
 import { type ClusterNodeOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { PeerLink } from './peer-link.js';
 import { ProcessWatcher } from './process-watcher.js';
@@ -85,9 +86,7 @@ export class ClusterNode {
   readonly #o: ResolvedOptions;
   #listener: Listener | undefined;
   readonly #seeds: SeedDialer;
-  readonly #links = new Map<string, PeerLink>();
-  /** Wakes connect() calls refused as a duplicate once the link the other side kept is up, by node. */
-  readonly #linkWaiters = new Map<string, Set<() => void>>();
+  readonly #links = new LinkTable();
   readonly #handshaking = new Set<PeerLink>();
   readonly #dialing = new Set<string>();
   readonly #watcher: ProcessWatcher;
@@ -104,8 +103,6 @@ export class ClusterNode {
     messagesOut: 0,
     messagesDropped: 0,
     linksRefused: 0,
-    framesIn: 0,
-    framesOut: 0,
   };
 
   private constructor(o: ResolvedOptions, transport: Transport) {
@@ -124,9 +121,7 @@ export class ClusterNode {
       self: o.name,
       runtime: o.runtime,
       watcher: this.#watcher,
-      broadcast: (frame) => {
-        for (const l of this.#links.values()) l.send(frame);
-      },
+      broadcast: (frame) => this.#links.broadcast(frame),
       logger: o.logger,
     });
     this.#monitors = new RemoteMonitors(o.runtime, this.#watcher, (node) => this.#links.get(node));
@@ -167,7 +162,7 @@ export class ClusterNode {
 
   /** Names of the nodes with a link up. */
   peers(): string[] {
-    return [...this.#links.keys()];
+    return this.#links.names();
   }
 
   /** Subscribe to `nodeup` / `nodedown`; returns the unsubscribe function. */
@@ -191,26 +186,15 @@ export class ClusterNode {
   }
 
   metrics(): ClusterMetrics {
-    let framesIn = this.#counters.framesIn;
-    let framesOut = this.#counters.framesOut;
-    for (const l of this.#links.values()) {
-      framesIn += l.framesIn;
-      framesOut += l.framesOut;
-    }
-    return { ...this.#counters, framesIn, framesOut, peers: this.#links.size };
+    const links = this.#links;
+    return { ...this.#counters, framesIn: links.framesIn, framesOut: links.framesOut, peers: links.size };
   }
 
   // ---------------------------------------------------------------- links and handshake
 
-  #peerAddresses(except?: string): PeerAddress[] {
-    const out: PeerAddress[] = [];
-    for (const l of this.#links.values()) if (l.name !== except) out.push([l.name, l.host, l.port]);
-    return out;
-  }
-
   /** This node's state as the handshake sees it. */
   get #view(): HandshakeView {
-    return { self: this.name, links: this.#links, dialing: this.#dialing };
+    return { self: this.name, links: this.#links.byName, dialing: this.#dialing };
   }
 
   #onInbound(conn: Connection): void {
@@ -255,7 +239,7 @@ export class ClusterNode {
       this.incarnation,
       this.#o.advertiseHost,
       this.port,
-      this.#peerAddresses(name),
+      this.#links.peerAddresses(name),
     ]);
     this.#linkUp(link, peers, false);
   }
@@ -284,7 +268,7 @@ export class ClusterNode {
         this.incarnation,
         this.#o.advertiseHost,
         this.port,
-        this.#peerAddresses(),
+        this.#links.peerAddresses(),
       ];
       const { welcome, held } = await awaitWelcome(link, hello, `${host}:${port}`, this.#o.handshakeTimeout);
       const [, name, incarnation, peerHost, peerPort, peers] = welcome;
@@ -313,7 +297,7 @@ export class ClusterNode {
 
   #linkUp(link: PeerLink, peers: PeerAddress[], silent: boolean, held: Frame[] = []): void {
     const name = link.name;
-    this.#links.set(name, link);
+    this.#links.add(link);
     link.start(this.#o.detector, this.#o.lanes);
     link.onFrame((f) => this.#dispatch(link, f));
     try {
@@ -324,9 +308,7 @@ export class ClusterNode {
     }
     link.onDown((reason) => this.#linkDown(link, reason));
     link.send([FrameType.RegSync, this.#names.owned()]);
-    for (const other of this.#links.values()) {
-      if (other !== link) other.send([FrameType.PeerUp, name, link.host, link.port]);
-    }
+    this.#links.broadcast([FrameType.PeerUp, name, link.host, link.port], link);
     this.#seeds.linkUp(link.host, link.port, name);
     for (const [peer, host, port] of peers) this.#meshDial(peer, host, port);
     if (silent) this.#monitors.relink(name);
@@ -334,8 +316,6 @@ export class ClusterNode {
       this.#o.logger.info(`cluster ${this.name}: nodeup ${name}`);
       this.#emit('nodeup', { node: name });
     }
-    const waiters = this.#linkWaiters.get(name);
-    if (waiters !== undefined) for (const wake of [...waiters]) wake();
   }
 
   /** Full mesh without crossing dials: of two nodes that learn of each other, the one whose name sorts first dials. */
@@ -350,11 +330,8 @@ export class ClusterNode {
   }
 
   #linkDown(link: PeerLink, reason: string): void {
-    if (this.#links.get(link.name) !== link) return; // retired or replaced: not this node's view
+    if (!this.#links.remove(link)) return; // retired or replaced: not this node's view
     const node = link.name;
-    this.#links.delete(node);
-    this.#counters.framesIn += link.framesIn;
-    this.#counters.framesOut += link.framesOut;
     this.#names.prune(node);
     this.#monitors.linkDown(node);
     this.#o.logger.info(`cluster ${this.name}: nodedown ${node}: ${reason}`);
@@ -382,32 +359,11 @@ export class ClusterNode {
       // Refused as a duplicate: the link the other side kept is (or is about to be) up.
       if (err instanceof DuplicateLinkError) {
         const peer = err.peer;
-        if (await this.#whenLinked(peer, this.#o.handshakeTimeout)) return new RemoteNode(this, peer);
+        if (await this.#links.whenLinked(peer, this.#o.handshakeTimeout)) return new RemoteNode(this, peer);
         if (this.#closing) throw new ClosedError(`cluster node ${this.name} is closed`);
       }
       throw err;
     }
-  }
-
-  /**
-   * Resolves true once a link to `node` is up (at once if it is), false after `timeout` ms
-   * without one or when the node closes (close() wakes every waiter, so no timer outlives it).
-   */
-  #whenLinked(node: string, timeout: number): Promise<boolean> {
-    if (this.#links.has(node)) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      let waiters = this.#linkWaiters.get(node);
-      if (waiters === undefined) this.#linkWaiters.set(node, (waiters = new Set()));
-      const set = waiters;
-      const wake = (): void => {
-        clearTimeout(timer);
-        set.delete(wake);
-        if (set.size === 0 && this.#linkWaiters.get(node) === set) this.#linkWaiters.delete(node);
-        resolve(this.#closing === undefined && this.#links.has(node));
-      };
-      const timer = setTimeout(wake, timeout);
-      set.add(wake);
-    });
   }
 
   /** A handle on a linked node (throws {@link UnknownNodeError} if there is no link). */
@@ -643,7 +599,7 @@ export class ClusterNode {
     this.#closing ??= (async () => {
       this.#seeds.close();
       // connect() calls waiting for a kept link give up now rather than at their timeout.
-      for (const waiters of [...this.#linkWaiters.values()]) for (const wake of [...waiters]) wake();
+      this.#links.close();
       for (const l of this.#handshaking) l.destroy('node closing');
       await Promise.all([...this.#links.values()].map((l) => l.close('node closing')));
       await this.#listener?.close();
