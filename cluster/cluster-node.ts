@@ -300,13 +300,17 @@ export class ClusterNode {
     this.#links.add(link);
     link.start(this.#o.detector, this.#o.lanes);
     link.onFrame((f) => this.#dispatch(link, f));
+    // The down handler goes on before the frames that came in the welcome's chunk are dispatched:
+    // a protocol violation among them takes the link down the usual way (out of the table, names
+    // pruned, nodedown). Before, it destroyed a link that then stayed in the table — listed in
+    // peers() and refusing the peer's next hello as a duplicate.
+    link.onDown((reason) => this.#linkDown(link, reason));
     try {
       for (const f of held) this.#dispatch(link, f);
     } catch (err) {
       link.destroy((err as Error).message);
       return;
     }
-    link.onDown((reason) => this.#linkDown(link, reason));
     link.send([FrameType.RegSync, this.#names.owned()]);
     this.#links.broadcast([FrameType.PeerUp, name, link.host, link.port], link);
     this.#seeds.linkUp(link.host, link.port, name);

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LinkDownError, RpcTimeoutError } from '../../cluster/errors.js';
+import { encodeFrame } from '../../cluster/frame-codec.js';
 import { Identity } from '../../cluster/identity.js';
-import { FrameType } from '../../cluster/protocol.js';
+import { type Frame, FrameType } from '../../cluster/protocol.js';
+import { createTlsTransport } from '../../cluster/transport-tls.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { eventually } from '../helpers/eventually.js';
 import { bytes, collector, Nodes, text } from './helpers.js';
@@ -118,6 +120,35 @@ describe('cluster robustness', () => {
     const r = await raw(alpha.port);
     await r.join('silent');
     await expect(alpha.remotePids('silent', { timeout: 100 })).rejects.toBeInstanceOf(RpcTimeoutError);
+  });
+
+  it('drops a dialed peer whose welcome comes with a bad frame, and lets it link again', async () => {
+    const { alpha, stillServing } = await service();
+    // A hand-driven listener: answers the hello with a welcome and, in the same write, a frame
+    // that is not allowed after the handshake (the first time only).
+    const server = createTlsTransport(identity);
+    let accepted = 0;
+    const listener = await server.listen('127.0.0.1', 0, (conn) => {
+      const first = accepted++ === 0;
+      conn.main.onData(() => {
+        const welcome: Frame = [FrameType.Welcome, 'mallory', 7, '127.0.0.1', 1, []];
+        const bad: Frame = [FrameType.Welcome, 'mallory', 7, '127.0.0.1', 1, []];
+        conn.main.write(
+          Buffer.concat(first ? [encodeFrame(welcome), encodeFrame(bad)] : [encodeFrame(welcome)]),
+        );
+      });
+    });
+    try {
+      await alpha.connect('127.0.0.1', listener.port);
+      await eventually(() => expect(alpha.peers()).not.toContain('mallory'));
+      expect(nodes.logger.warnings.join('\n')).toMatch(/closing link to mallory: unexpected frame type/);
+      // The dead link is gone from the node's view, so the same peer (same incarnation) links again.
+      await alpha.connect('127.0.0.1', listener.port);
+      expect(alpha.peers()).toContain('mallory');
+      await stillServing();
+    } finally {
+      await server.close();
+    }
   });
 
   it('drops a handshake that never says hello', async () => {
