@@ -12,6 +12,7 @@
  * const node = new ShardNode({ runtime, mesh, registry, routes, thread: 0 });
  * node.send(pidOnShard3, new Uint8Array([1])); // an enqueue into the ring to shard 3
  */
+import { InvalidArgumentError } from '../runtime/errors.js';
 import { assertPid, isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Behaviour, ExitReason, MonitorRef, Pid, SpawnOptions, TimerRef } from '../runtime/types.js';
@@ -186,6 +187,12 @@ export class ShardNode {
    * the runtime's mailbox keeps the message, so it gets its own copy.
    */
   sendCopy(pid: Pid, src: Uint8Array, start: number, end: number): boolean {
+    // Out of range, the word copy would read `undefined` as zero bytes: refuse it instead.
+    if (!(start >= 0 && end >= start && end <= src.length)) {
+      throw new InvalidArgumentError(
+        `sendCopy: start and end must satisfy 0 <= start <= end <= src.length (${src.length}), got ${start} and ${end}`,
+      );
+    }
     const slot = this.#slotOf(pid);
     if (slot === this.slot) return this.rt.send(pid, src.slice(start, end));
     const t = slot < 0 ? -1 : Atomics.load(this.#routes, slot) - 1;

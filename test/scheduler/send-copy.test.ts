@@ -72,12 +72,19 @@ describe('guest bytes to another shard (sendCopy)', () => {
     );
   });
 
-  it('sendCopy to a dead shard or a non-pid answers false / throws like send', () => {
+  it('sendCopy to a dead shard or a non-pid answers false / throws like send; a bad range throws', () => {
     const sched = new Scheduler({ shards: 1, logger: silentLogger });
     s = sched;
     const src = new Uint8Array(16);
     // A pid on a slot no shard runs (slot 900).
     expect(sched.sendCopy(5 * 1024 + 900, src, 0, 8)).toBe(false);
     expect(() => sched.sendCopy('x' as unknown as Pid, src, 0, 8)).toThrow(/pid/);
+    // A range outside `src` is refused, naming the rule (it would otherwise send zero bytes).
+    const [slot] = sched.slots();
+    const onShard = 7 * 1024 + (slot as number);
+    expect(() => sched.sendCopy(onShard, src, 4, 20)).toThrow(
+      'sendCopy: start and end must satisfy 0 <= start <= end <= src.length (16), got 4 and 20',
+    );
+    expect(() => sched.sendCopy(onShard, src, 9, 8)).toThrow(/0 <= start <= end/);
   });
 });
