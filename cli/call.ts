@@ -21,6 +21,17 @@ import { wasmRequest } from '../wasm-actors/index.js';
 /** The spawnable a served node registers so peers can call its actors. */
 export const CALL_FACTORY = 'wactor.call';
 
+/**
+ * The longest call bound, in ms: a default (`--call-timeout`, `callTimeoutMs`), a request's
+ * `?timeout=`, and the timeout a peer's call proxy accepts all share it, so a bound one of them
+ * takes is never refused by another.
+ */
+export const MAX_CALL_TIMEOUT_MS = 600_000;
+
+/** True if `ms` is a call bound every part of a call accepts: an integer in 0..{@link MAX_CALL_TIMEOUT_MS}. */
+export const isCallTimeout = (ms: unknown): ms is number =>
+  Number.isInteger(ms) && (ms as number) >= 0 && (ms as number) <= MAX_CALL_TIMEOUT_MS;
+
 /** How a call failed: `status` is the HTTP status the gateway answers with. */
 export class CallError extends Error {
   constructor(
@@ -115,12 +126,11 @@ function parseProxyArgs(args: Uint8Array): ProxyArgs {
     typeof a?.target !== 'string' ||
     typeof a.origin !== 'string' ||
     !isPid(a.replyTo) ||
-    typeof a.timeout !== 'number' ||
-    !(a.timeout >= 0 && a.timeout <= 600_000) ||
+    !isCallTimeout(a.timeout) ||
     !(a.body instanceof Uint8Array)
   ) {
     throw new InvalidArgumentError(
-      `${CALL_FACTORY}: args must be msgpack { target: string, origin: string, replyTo: pid, timeout: 0..600000, body: bytes }`,
+      `${CALL_FACTORY}: args must be msgpack { target: string, origin: string, replyTo: pid, timeout: 0..${MAX_CALL_TIMEOUT_MS}, body: bytes }`,
     );
   }
   return a as ProxyArgs;

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { InvalidArgumentError } from '../runtime/index.js';
+import { MAX_CALL_TIMEOUT_MS } from './call.js';
 import { LOG_FORMATS, LOG_LEVELS } from './log.js';
 
 /** An integer in `[min, max]`; every failure (type, bounds) reads as the one rule. */
@@ -35,7 +36,11 @@ const configSchema = z.strictObject({
   modules: nonEmpty.optional(),
   services: z.array(z.string().regex(/^[^=]+=[^:]+(:.*)?$/, 'must be NAME=MODULE[:ARGS]')).optional(),
   shards: intIn(0, 256, 'must be an integer in 0..256').optional(),
-  callTimeoutMs: intIn(0, 600_000, 'must be an integer number of ms in 0..600000').optional(),
+  callTimeoutMs: intIn(
+    0,
+    MAX_CALL_TIMEOUT_MS,
+    `must be an integer number of ms in 0..${MAX_CALL_TIMEOUT_MS}`,
+  ).optional(),
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   logFormat: z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` }).optional(),
   cluster: clusterSchema.optional(),

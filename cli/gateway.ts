@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ClusterNode } from '../cluster/index.js';
 import type { LocalNode, Pid } from '../runtime/index.js';
-import { formatPid, isPid } from '../runtime/index.js';
-import { CallError, callLocal, callRemote } from './call.js';
+import { formatPid, InvalidArgumentError, isPid } from '../runtime/index.js';
+import { CallError, callLocal, callRemote, isCallTimeout, MAX_CALL_TIMEOUT_MS } from './call.js';
 import type { HttpRoute, ServeMetrics } from './metrics.js';
 
 /** What the HTTP ingress needs from the node behind it. */
@@ -22,7 +22,10 @@ export interface GatewayBackend {
 }
 
 export interface GatewayOptions {
-  /** Default bound on `POST /call` in ms (a request may lower or raise it with `?timeout=`). */
+  /**
+   * Default bound on `POST /call` in ms, 0..{@link MAX_CALL_TIMEOUT_MS} (default 5000; a request
+   * may lower or raise it with `?timeout=`).
+   */
   readonly callTimeoutMs?: number;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number;
@@ -74,6 +77,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function createGateway(backend: GatewayBackend, options: GatewayOptions = {}): Server {
   const callTimeout = options.callTimeoutMs ?? 5000;
+  if (!isCallTimeout(callTimeout)) {
+    throw new InvalidArgumentError(
+      `createGateway: options.callTimeoutMs must be an integer number of ms in 0..${MAX_CALL_TIMEOUT_MS}, got ${String(callTimeout)}`,
+    );
+  }
   const maxBody = options.maxBodyBytes ?? 1 << 20;
   const { node } = backend;
   const metrics = options.metrics;
@@ -157,8 +165,8 @@ export function createGateway(backend: GatewayBackend, options: GatewayOptions =
       return;
     }
     const t = url.searchParams.has('timeout') ? Number(url.searchParams.get('timeout')) : callTimeout;
-    if (!Number.isInteger(t) || t < 0 || t > 600_000)
-      throw new HttpError(400, 'timeout must be an integer number of ms in 0..600000');
+    if (!isCallTimeout(t))
+      throw new HttpError(400, `timeout must be an integer number of ms in 0..${MAX_CALL_TIMEOUT_MS}`);
     let reply: Uint8Array;
     try {
       reply =

@@ -7,7 +7,7 @@ import { ClusterNode, type ClusterNodeOptions } from '../cluster/index.js';
 import { InvalidArgumentError, type Logger, Runtime } from '../runtime/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { exampleGuestPath, WasmHost } from '../wasm-actors/index.js';
-import { serveCalls } from './call.js';
+import { isCallTimeout, MAX_CALL_TIMEOUT_MS, serveCalls } from './call.js';
 import { loadIdentity } from './cert.js';
 import { loadServeConfig, type ServeConfig } from './config.js';
 import { createGateway, type GatewayBackend } from './gateway.js';
@@ -164,6 +164,13 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
   const shards = options.shards ?? availableParallelism();
   if (!Number.isInteger(shards) || shards < 0 || shards > 256) {
     throw new InvalidArgumentError(`serve: --shards must be an integer in 0..256, got ${String(shards)}`);
+  }
+  // Checked here, before anything starts: a bound above the maximum would pass local calls but
+  // every call to a peer would fail (its call proxy refuses the timeout).
+  if (options.callTimeoutMs !== undefined && !isCallTimeout(options.callTimeoutMs)) {
+    throw new InvalidArgumentError(
+      `serve: --call-timeout must be an integer number of ms in 0..${MAX_CALL_TIMEOUT_MS}, got ${String(options.callTimeoutMs)}`,
+    );
   }
   const backend =
     shards === 0

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { runAttach } from '../../cli/attach.js';
+import { createGateway } from '../../cli/gateway.js';
 import { type ServeHandle, serve } from '../../cli/serve.js';
 import { ClusterNode, Identity } from '../../cluster/index.js';
 import { silentLogger } from '../../runtime/index.js';
@@ -161,6 +162,10 @@ describe('wactor serve', () => {
         /unknown module "nope"/,
       );
       await expect(serve({ port: 0, shards: -1 })).rejects.toThrow(/--shards must be an integer/);
+      // Above the bound a peer's call proxy accepts: refused at start, not on the first remote call.
+      await expect(serve({ port: 0, shards: 0, callTimeoutMs: 600_001 })).rejects.toThrow(
+        /--call-timeout must be an integer number of ms in 0\.\.600000, got 600001/,
+      );
       const blocker = createServer();
       await new Promise<void>((ok) => blocker.listen(0, '127.0.0.1', ok));
       const port = (blocker.address() as { port: number }).port;
@@ -168,6 +173,20 @@ describe('wactor serve', () => {
       await new Promise((ok) => blocker.close(ok));
     } finally {
       await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  test('createGateway refuses a default call bound outside 0..600000, naming the option', async () => {
+    const node = quietRuntime();
+    const backend = { node, modules: [], spawn: () => 0 as never };
+    try {
+      for (const bad of [-1, 1.5, 600_001]) {
+        expect(() => createGateway(backend, { callTimeoutMs: bad })).toThrow(
+          `createGateway: options.callTimeoutMs must be an integer number of ms in 0..600000, got ${bad}`,
+        );
+      }
+    } finally {
+      await node.shutdown();
     }
   });
 
