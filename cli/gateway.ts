@@ -33,15 +33,17 @@ export interface GatewayOptions {
   readonly metrics?: ServeMetrics;
 }
 
-const ROUTES: Readonly<Record<string, HttpRoute>> = { spawn: 'spawn', call: 'call', send: 'send' };
-
-/** The route label of a request path (the label set stays fixed whatever clients send). */
+/**
+ * The route label of a request path (the label set stays fixed whatever clients send). Compared
+ * name by name, not looked up in an object: `/constructor/x` must not find Object.prototype's.
+ */
 function routeOf(parts: readonly string[]): HttpRoute {
-  if (parts.length === 0) return 'summary';
-  if (parts.length === 1 && parts[0] === 'processes') return 'processes';
-  if (parts.length === 1 && parts[0] === 'metrics') return 'metrics';
-  if (parts.length === 1 && parts[0] === 'health') return 'health';
-  return (parts.length === 2 && ROUTES[parts[0]!]) || 'other';
+  const [first] = parts;
+  if (first === undefined) return 'summary';
+  if (parts.length === 1 && (first === 'processes' || first === 'metrics' || first === 'health'))
+    return first;
+  if (parts.length === 2 && (first === 'spawn' || first === 'call' || first === 'send')) return first;
+  return 'other';
 }
 
 class HttpError extends Error {

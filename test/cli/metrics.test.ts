@@ -68,6 +68,16 @@ describe('GET /metrics', () => {
     expect(text).not.toContain('wactor_cluster_peers');
   });
 
+  test('a path named after an Object.prototype member gets the fixed label too', async () => {
+    const { http, scrape } = await start();
+    for (const path of ['/constructor/x', '/toString/x', '/__proto__/x', '/hasOwnProperty/x']) {
+      expect((await http(path, post('x'))).status).toBe(404);
+    }
+    const { text } = await scrape();
+    expect(sample(text, 'wactor_http_requests_total', 'route="other",status="404"')).toBe(4);
+    expect(text).not.toMatch(/route="(function|\[object)/);
+  });
+
   test('totals follow the node between scrapes, and a scrape counts itself on the next', async () => {
     const { http, scrape } = await start({ shards: 0 });
     const first = await scrape();
