@@ -561,22 +561,39 @@ export class ClusterNode {
     return this.#rpc.unregister(name);
   }
 
-  #call(node: string, method: string, args: unknown, timeout: number | undefined): Promise<unknown> {
+  /** One RPC to `node`, bounded by `timeout` ms (default `rpcTimeout`); `caller` names the API in errors. */
+  #call(
+    caller: string,
+    node: string,
+    method: string,
+    args: unknown,
+    timeout: number | undefined,
+  ): Promise<unknown> {
+    if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && timeout <= 2 ** 31 - 1)) {
+      throw new InvalidArgumentError(
+        `${caller}: options.timeout must be a number of ms in 1..${2 ** 31 - 1}, got ${String(timeout)}`,
+      );
+    }
     return this.#link(node).request(method, args, timeout ?? this.#o.rpcTimeout);
   }
 
   /** Run factory `factory` on node `node` with `args`; resolves the new process's pid there. */
-  async spawnRemote(node: string, factory: string, args: Uint8Array = new Uint8Array(0)): Promise<Pid> {
+  async spawnRemote(
+    node: string,
+    factory: string,
+    args: Uint8Array = new Uint8Array(0),
+    options: { timeout?: number } = {},
+  ): Promise<Pid> {
     if (typeof factory !== 'string' || factory.length === 0) {
       throw new InvalidArgumentError('spawnRemote: factory must be a non-empty string');
     }
     if (!isBytes(args)) throw new InvalidArgumentError('spawnRemote: args must be a Uint8Array');
-    return (await this.#call(node, RpcMethod.Spawn, [factory, args], undefined)) as Pid;
+    return (await this.#call('spawnRemote', node, RpcMethod.Spawn, [factory, args], options.timeout)) as Pid;
   }
 
   /** The pids alive on `node` (live attach). */
   async remotePids(node: string, options: { timeout?: number } = {}): Promise<Pid[]> {
-    return (await this.#call(node, RpcMethod.Pids, null, options.timeout)) as Pid[];
+    return (await this.#call('remotePids', node, RpcMethod.Pids, null, options.timeout)) as Pid[];
   }
 
   /** A snapshot of process `pid` on `node`, or undefined if it is not alive there. */
@@ -586,14 +603,14 @@ export class ClusterNode {
     options: { timeout?: number } = {},
   ): Promise<ProcessInfo | undefined> {
     assertPid(pid, 'remoteInfo: pid');
-    return ((await this.#call(node, RpcMethod.Info, pid, options.timeout)) ?? undefined) as
+    return ((await this.#call('remoteInfo', node, RpcMethod.Info, pid, options.timeout)) ?? undefined) as
       | ProcessInfo
       | undefined;
   }
 
   /** A round trip on the control channel (resolves 'pong'). */
   async ping(node: string, options: { timeout?: number } = {}): Promise<string> {
-    return (await this.#call(node, RpcMethod.Ping, null, options.timeout)) as string;
+    return (await this.#call('ping', node, RpcMethod.Ping, null, options.timeout)) as string;
   }
 
   // ---------------------------------------------------------------- lifetime

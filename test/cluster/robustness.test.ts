@@ -120,6 +120,23 @@ describe('cluster robustness', () => {
     const r = await raw(alpha.port);
     await r.join('silent');
     await expect(alpha.remotePids('silent', { timeout: 100 })).rejects.toBeInstanceOf(RpcTimeoutError);
+    // spawnRemote takes the same bound (the default rpcTimeout is 5000 ms).
+    await expect(alpha.spawnRemote('silent', 'worker', undefined, { timeout: 100 })).rejects.toThrow(
+      'rpc spawn to node "silent" got no reply within 100 ms',
+    );
+  });
+
+  it('refuses an RPC timeout that is not a positive number of ms, naming the call', async () => {
+    const alpha = await nodes.start('alpha', identity);
+    const r = await raw(alpha.port);
+    await r.join('silent');
+    await expect(alpha.spawnRemote('silent', 'worker', undefined, { timeout: 0 })).rejects.toThrow(
+      'spawnRemote: options.timeout must be a number of ms in 1..2147483647, got 0',
+    );
+    await expect(alpha.remotePids('silent', { timeout: Number.NaN })).rejects.toThrow(
+      'remotePids: options.timeout must be a number of ms in 1..2147483647, got NaN',
+    );
+    expect(r.frames.some((f) => f[0] === FrameType.Request)).toBe(false);
   });
 
   it('drops a dialed peer whose welcome comes with a bad frame, and lets it link again', async () => {
