@@ -13,7 +13,7 @@
  * is why the outcome travels as a message and not as the proxy's exit reason.)
  */
 import { Packr } from 'msgpackr';
-import type { ClusterNode } from '../cluster/index.js';
+import { type ClusterNode, RpcTimeoutError } from '../cluster/index.js';
 import type { Context, DownMessage, LocalNode, Pid } from '../runtime/index.js';
 import { formatPid, InvalidArgumentError, isPid, ReceiveTimeoutError } from '../runtime/index.js';
 import { wasmRequest } from '../wasm-actors/index.js';
@@ -187,7 +187,8 @@ function outcome(bytes: Uint8Array, name: string, owner: string): Uint8Array | C
 
 /**
  * Call the actor registered as `name` on the peer `owner` (see the module comment). The reply
- * travels back over the cluster; the bound is `timeout` on the peer plus the link's round trip.
+ * travels back over the cluster. One deadline, `timeout` + 1 s for the link, bounds the whole
+ * call: the proxy's spawn on the peer and the wait for its result.
  *
  * @example
  * const owner = cluster.whereisGlobal('kv');
@@ -204,18 +205,24 @@ export function callRemote(
   return new Promise((resolve, reject) => {
     node.spawn(
       async (ctx) => {
+        const deadline = Date.now() + timeout + 1000;
+        const timedOut = () => new CallError(504, `no reply from ${name} on ${owner} within ${timeout} ms`);
         const args = packr.pack({ target: name, origin: cluster.name, replyTo: ctx.self, timeout, body });
         let proxy: Pid;
         try {
-          proxy = await cluster.spawnRemote(owner, CALL_FACTORY, args);
+          // Bounded by the call's deadline, not the cluster's rpcTimeout: a peer too busy to
+          // spawn the proxy is a timeout of this call.
+          proxy = await cluster.spawnRemote(owner, CALL_FACTORY, args, {
+            timeout: Math.max(1, deadline - Date.now()),
+          });
         } catch (err) {
+          if (err instanceof RpcTimeoutError) return reject(timedOut());
           return reject(new CallError(502, `cannot call ${name} on ${owner}: ${(err as Error).message}`));
         }
         const ref = cluster.monitorRemote(ctx.self, { node: owner, pid: proxy });
         // The result rides a data lane and the proxy's down the control channel, so the down
         // may overtake it; a proxy that ended normally — or before the monitor was set up
         // (`noproc`) — has sent its result: keep waiting for it until the deadline.
-        const deadline = Date.now() + timeout + 1000;
         try {
           for (;;) {
             const msg = await ctx.receive<Uint8Array | DownMessage>({
@@ -234,11 +241,7 @@ export function callRemote(
             }
           }
         } catch (err) {
-          reject(
-            err instanceof ReceiveTimeoutError
-              ? new CallError(504, `no reply from ${name} on ${owner} within ${timeout} ms`)
-              : err,
-          );
+          reject(err instanceof ReceiveTimeoutError ? timedOut() : err);
         } finally {
           cluster.demonitorRemote(ref);
         }

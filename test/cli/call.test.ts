@@ -3,17 +3,19 @@ import { CALL_FACTORY, CallError, callRemote } from '../../cli/call.js';
 import { type ServeHandle, serve } from '../../cli/serve.js';
 import { Identity } from '../../cluster/index.js';
 import { silentLogger } from '../../runtime/index.js';
+import { RawPeer } from '../cluster/raw-peer.js';
 import { eventually } from '../helpers/eventually.js';
 
 // Two served nodes in one cluster; `a` reaches the services of `b` through its own HTTP ingress.
 let a: ServeHandle;
 let b: ServeHandle;
+let identity: Identity;
 const post = (body: string) => ({ method: 'POST', body });
 const httpA = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${a.port}${path}`, init);
 const httpB = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${b.port}${path}`, init);
 
 beforeAll(async () => {
-  const identity = await Identity.generate();
+  identity = await Identity.generate();
   b = await serve({
     port: 0,
     shards: 1,
@@ -72,6 +74,19 @@ describe('POST /call and /send to a global name on a peer', () => {
     await expect(
       callRemote(a.cluster!, a.backend.node, 'b', 'missing', new Uint8Array(1), 1000),
     ).rejects.toEqual(new CallError(404, 'no process registered as "missing" on b'));
+  });
+
+  test('a peer that never spawns the proxy is a 504 within the call bound, not an RPC failure', async () => {
+    // A linked peer that answers no request: the spawn of the proxy never completes.
+    const silent = await RawPeer.dial(identity, a.cluster!.port);
+    try {
+      await silent.join('silent');
+      await expect(
+        callRemote(a.cluster!, a.backend.node, 'silent', 'kv', new Uint8Array(1), 50),
+      ).rejects.toEqual(new CallError(504, 'no reply from kv on silent within 50 ms'));
+    } finally {
+      await silent.close();
+    }
   });
 
   test('the call proxy refuses malformed arguments with the rule', async () => {
