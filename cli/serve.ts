@@ -40,7 +40,8 @@ options:
                       shards, callTimeoutMs, logLevel, logFormat, cluster: {port, name, seeds, cert, key, ca, transport});
                       flags given here win over the file (see docs/serve.md)
 cluster (all optional; --cluster-port turns it on):
-  --cluster-port P    join a cluster: listen for peers on P (0 picks a free one)
+  --cluster-port P    join a cluster: listen for peers on P (0 picks a free one); the flags
+                      below need it (or cluster.port in --config)
   --name NAME         this node's cluster name (default: the certificate's, or wactor-<pid>)
   --seeds H:P,…       nodes to join through
   --cert F --key F [--ca F]   the node identity (files from \`wactor cert\`)
@@ -306,6 +307,17 @@ export async function runServe(argv: string[], out: (line: string) => void = con
     ...(callTimeoutMs === undefined ? {} : { callTimeoutMs }),
   };
   const clusterPort = int(values['cluster-port'], '--cluster-port') ?? file.cluster?.port;
+  if (clusterPort !== undefined && clusterPort > 65535)
+    throw new InvalidArgumentError(`serve: --cluster-port must be in 0..65535, got ${clusterPort}`);
+  // Cluster flags without a cluster would be ignored without a word: refuse them by name.
+  const clusterFlags = (['name', 'seeds', 'cert', 'key', 'ca', 'transport'] as const).filter(
+    (f) => values[f] !== undefined,
+  );
+  if (clusterPort === undefined && clusterFlags.length > 0) {
+    throw new InvalidArgumentError(
+      `serve: ${clusterFlags.map((f) => `--${f}`).join(', ')} only apply with --cluster-port (or cluster.port in --config)`,
+    );
+  }
   let cluster: ServeOptions['cluster'];
   if (clusterPort !== undefined) {
     const fc = file.cluster;

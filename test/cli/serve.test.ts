@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { runAttach } from '../../cli/attach.js';
 import { createGateway } from '../../cli/gateway.js';
-import { type ServeHandle, serve } from '../../cli/serve.js';
+import { runServe, type ServeHandle, serve } from '../../cli/serve.js';
 import { ClusterNode, Identity } from '../../cluster/index.js';
 import { silentLogger } from '../../runtime/index.js';
 import { eventually } from '../helpers/eventually.js';
@@ -174,6 +174,15 @@ describe('wactor serve', () => {
     } finally {
       await rm(empty, { recursive: true, force: true });
     }
+  });
+
+  test('cluster flags without --cluster-port are refused by name, not ignored', async () => {
+    await expect(runServe(['--seeds', '127.0.0.1:4370', '--cert', 'n.cert.pem'])).rejects.toThrow(
+      'serve: --seeds, --cert only apply with --cluster-port (or cluster.port in --config)',
+    );
+    await expect(runServe(['--cluster-port', '70000'])).rejects.toThrow(
+      'serve: --cluster-port must be in 0..65535, got 70000',
+    );
   });
 
   test('createGateway refuses a default call bound outside 0..600000, naming the option', async () => {
