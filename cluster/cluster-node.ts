@@ -18,6 +18,7 @@
 import { ClosedError, InvalidArgumentError, serializeError } from '../runtime/errors.js';
 import { assertPid } from '../runtime/pid.js';
 import type { LocalNode, MonitorRef, Pid, ProcessInfo } from '../runtime/types.js';
+import { ClusterEventHub, type ClusterEvents } from './cluster-events.js';
 import { DuplicateLinkError, ProtocolError, UnknownNameError, UnknownNodeError } from './errors.js';
 import { GlobalNames } from './global-names.js';
 import type { Identity } from './identity.js';
@@ -41,22 +42,11 @@ import { SeedDialer } from './seed-dialer.js';
 import type { Connection, Listener, Transport } from './transport.js';
 import { createTlsTransport } from './transport-tls.js';
 
+export type { ClusterEvents, NodeDownEvent, NodeUpEvent } from './cluster-events.js';
 export type { GlobalNameLostMessage } from './global-names.js';
 export type { ClusterNodeOptions } from './options.js';
 export type { RemoteDownMessage } from './remote-monitors.js';
 export type { SpawnableFactory } from './rpc-server.js';
-
-export interface NodeUpEvent {
-  readonly node: string;
-}
-export interface NodeDownEvent {
-  readonly node: string;
-  readonly reason: string;
-}
-export interface ClusterEvents {
-  nodeup: NodeUpEvent;
-  nodedown: NodeDownEvent;
-}
 
 /** Counters since start. */
 export interface ClusterMetrics {
@@ -93,10 +83,7 @@ export class ClusterNode {
   readonly #names: GlobalNames;
   readonly #monitors: RemoteMonitors;
   readonly #rpc: RpcServer;
-  readonly #listeners: { [K in keyof ClusterEvents]: Set<(e: ClusterEvents[K]) => void> } = {
-    nodeup: new Set(),
-    nodedown: new Set(),
-  };
+  readonly #events: ClusterEventHub;
   #closing: Promise<void> | undefined;
   #counters = {
     messagesIn: 0,
@@ -126,6 +113,9 @@ export class ClusterNode {
     });
     this.#monitors = new RemoteMonitors(o.runtime, this.#watcher, (node) => this.#links.get(node));
     this.#rpc = new RpcServer(o.name, o.runtime);
+    this.#events = new ClusterEventHub((event, err) =>
+      o.logger.error(`cluster ${o.name}: ${event} listener threw`, { error: err }),
+    );
   }
 
   /** Validate options, listen, join the seeds (first attempt awaited; retries continue in the background). */
@@ -167,22 +157,7 @@ export class ClusterNode {
 
   /** Subscribe to `nodeup` / `nodedown`; returns the unsubscribe function. */
   on<K extends keyof ClusterEvents>(event: K, listener: (e: ClusterEvents[K]) => void): () => void {
-    const set = this.#listeners[event] as Set<(e: ClusterEvents[K]) => void> | undefined;
-    if (set === undefined) {
-      throw new InvalidArgumentError(`event must be 'nodeup' or 'nodedown', got ${String(event)}`);
-    }
-    set.add(listener);
-    return () => set.delete(listener);
-  }
-
-  #emit<K extends keyof ClusterEvents>(event: K, e: ClusterEvents[K]): void {
-    for (const l of this.#listeners[event] as Set<(e: ClusterEvents[K]) => void>) {
-      try {
-        l(e);
-      } catch (err) {
-        this.#o.logger.error(`cluster ${this.name}: ${event} listener threw`, { error: err });
-      }
-    }
+    return this.#events.on(event, listener);
   }
 
   metrics(): ClusterMetrics {
@@ -318,7 +293,7 @@ export class ClusterNode {
     if (silent) this.#monitors.relink(name);
     if (!silent) {
       this.#o.logger.info(`cluster ${this.name}: nodeup ${name}`);
-      this.#emit('nodeup', { node: name });
+      this.#events.emit('nodeup', { node: name });
     }
   }
 
@@ -339,7 +314,7 @@ export class ClusterNode {
     this.#names.prune(node);
     this.#monitors.linkDown(node);
     this.#o.logger.info(`cluster ${this.name}: nodedown ${node}: ${reason}`);
-    this.#emit('nodedown', { node, reason });
+    this.#events.emit('nodedown', { node, reason });
     if (!this.#closing) this.#seeds.linkDown(node);
   }
 
