@@ -15,7 +15,13 @@
 import { Packr } from 'msgpackr';
 import { type ClusterNode, RpcTimeoutError } from '../cluster/index.js';
 import type { Context, DownMessage, LocalNode, Pid } from '../runtime/index.js';
-import { formatPid, InvalidArgumentError, isPid, ReceiveTimeoutError } from '../runtime/index.js';
+import {
+  formatPid,
+  InvalidArgumentError,
+  isPid,
+  ReceiveTimeoutError,
+  WactorError,
+} from '../runtime/index.js';
 import { wasmRequest } from '../wasm-actors/index.js';
 
 /** The spawnable a served node registers so peers can call its actors. */
@@ -32,14 +38,26 @@ export const MAX_CALL_TIMEOUT_MS = 600_000;
 export const isCallTimeout = (ms: unknown): ms is number =>
   Number.isInteger(ms) && (ms as number) >= 0 && (ms as number) <= MAX_CALL_TIMEOUT_MS;
 
-/** How a call failed: `status` is the HTTP status the gateway answers with. */
-export class CallError extends Error {
+const CALL_ERROR_CODES = {
+  404: 'WACTOR_ERR_SERVE_CALL_NO_TARGET',
+  502: 'WACTOR_ERR_SERVE_CALL_FAILED',
+  504: 'WACTOR_ERR_SERVE_CALL_TIMEOUT',
+} as const;
+
+/**
+ * How a call failed: `status` is the HTTP status the gateway answers with, `code` says the same
+ * for code that is not HTTP (docs/errors.md).
+ *
+ * @example
+ * try { await callLocal(node, pid, body, 1000); }
+ * catch (err) { if (err instanceof CallError && err.status === 504) retry(); }
+ */
+export class CallError extends WactorError {
   constructor(
     readonly status: 404 | 502 | 504,
     message: string,
   ) {
-    super(message);
-    this.name = 'CallError';
+    super(CALL_ERROR_CODES[status], message);
   }
 }
 

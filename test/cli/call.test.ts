@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CALL_FACTORY, CallError, callRemote } from '../../cli/call.js';
+import { CALL_FACTORY, callRemote } from '../../cli/call.js';
 import { type ServeHandle, serve } from '../../cli/serve.js';
 import { Identity } from '../../cluster/index.js';
 import { silentLogger } from '../../runtime/index.js';
@@ -73,7 +73,11 @@ describe('POST /call and /send to a global name on a peer', () => {
     // A name the owner does not (or no longer) have: the proxy on b ends with noproc.
     await expect(
       callRemote(a.cluster!, a.backend.node, 'b', 'missing', new Uint8Array(1), 1000),
-    ).rejects.toEqual(new CallError(404, 'no process registered as "missing" on b'));
+    ).rejects.toMatchObject({
+      code: 'WACTOR_ERR_SERVE_CALL_NO_TARGET',
+      status: 404,
+      message: 'no process registered as "missing" on b',
+    });
   });
 
   test('a peer that never spawns the proxy is a 504 within the call bound, not an RPC failure', async () => {
@@ -83,7 +87,12 @@ describe('POST /call and /send to a global name on a peer', () => {
       await silent.join('silent');
       await expect(
         callRemote(a.cluster!, a.backend.node, 'silent', 'kv', new Uint8Array(1), 50),
-      ).rejects.toEqual(new CallError(504, 'no reply from kv on silent within 50 ms'));
+      ).rejects.toMatchObject({
+        name: 'CallError',
+        code: 'WACTOR_ERR_SERVE_CALL_TIMEOUT',
+        status: 504,
+        message: 'no reply from kv on silent within 50 ms',
+      });
     } finally {
       await silent.close();
     }
