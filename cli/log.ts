@@ -3,8 +3,8 @@
  * (the default, for a terminal) or JSON lines through pino (for a log pipeline). Both write to
  * stderr synchronously, so a crash report written just before the process ends is not lost.
  *
- * Crash reports from inside shard workers are written by the workers themselves (errors and
- * warnings, as text); `--log-level silent` quiets them too.
+ * Crash reports from inside shard workers reach this logger too (the scheduler relays them, with
+ * `shard` added).
  */
 import { pino } from 'pino';
 import { InvalidArgumentError, type Logger, silentLogger } from '../runtime/index.js';

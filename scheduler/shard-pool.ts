@@ -20,6 +20,7 @@ import { type Mesh, type MeshBuffers, renewPeerRings } from './mesh.js';
 import type { ShardNode } from './shard-node.js';
 import { createReplyBuffer, SpawnReplyCell } from './spawn-reply.js';
 import type { ShardWorkerData } from './worker-data.js';
+import { relayLog } from './worker-logger.js';
 import { createWatchBuffer, WatchMarks } from './wrap.js';
 
 /** The main thread's pid slot; worker shards take the others. */
@@ -105,6 +106,7 @@ export class ShardPool {
     Atomics.store(this.#o.routes, slot, thread + 1);
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (m: { type: string; stopped?: number }) => {
+        if (relayLog(m, thread, this.#o.logger)) return;
         if (m.type === 'ready') resolve();
         else if (m.type === 'closed') entry.closed?.(m.stopped ?? 0);
       });

@@ -17,18 +17,21 @@ import { ShardNode } from './shard-node.js';
 import { SharedRegistry } from './shared-registry.js';
 import { SpawnReplyCell } from './spawn-reply.js';
 import type { ShardWorkerData } from './worker-data.js';
+import { forwardingLogger } from './worker-logger.js';
 import { WatchMarks } from './wrap.js';
 
 const data = workerData as ShardWorkerData;
 const port = parentPort;
 if (port === null) throw new Error('shard-worker.js must run in a worker thread');
+/** Crash reports and warnings go to the Scheduler's logger on the main thread. */
+const logger = data.quiet ? silentLogger : forwardingLogger(port);
 
 const runtime = new Runtime({
   shard: data.slot,
   turnsPerTick: data.turnsPerTick,
   reductions: data.reductions,
   ...(data.mailboxCapacity === undefined ? {} : { mailboxCapacity: data.mailboxCapacity }),
-  ...(data.quiet ? { logger: silentLogger } : {}),
+  logger,
 });
 const marks = new WatchMarks(data.marks);
 const reply = new SpawnReplyCell(data.reply);
@@ -80,7 +83,7 @@ function loadWasm(url: string, spec: WasmSpec): Promise<string> {
   let p = wasmModules.get(name);
   if (p === undefined) {
     wasmHost ??= import('../wasm-actors/host.js').then(
-      ({ WasmHost }) => new WasmHost(new ShardHostNode(shard), data.quiet ? { logger: silentLogger } : {}),
+      ({ WasmHost }) => new WasmHost(new ShardHostNode(shard), { logger }),
     );
     p = wasmHost.then(async (host) => {
       await host.load(name, new URL(url), {
