@@ -57,10 +57,10 @@ describe('serve loggers', () => {
     expect(() => parseLogFormat('xml')).toThrow('--log-format must be one of text, json, got "xml"');
   });
 
-  test('wactor serve --log-format json writes a crash report as a JSON line', async () => {
+  test("wactor serve --log-format json writes a shard's crash report as a JSON line", async () => {
     const child = spawn(
       process.execPath,
-      [main, 'serve', '--port', '0', '--shards', '0', '--log-format', 'json'],
+      [main, 'serve', '--port', '0', '--shards', '1', '--log-format', 'json'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -85,12 +85,16 @@ describe('serve loggers', () => {
       const records = err
         .split('\n')
         .filter(Boolean)
-        .map((l) => JSON.parse(l) as { level: number; msg: string; error?: { message: string } });
+        .map(
+          (l) => JSON.parse(l) as { level: number; msg: string; shard?: number; error?: { message: string } },
+        );
       const crash = records.find((r) => r.level === 50 && r.error !== undefined);
       expect(crash).toBeDefined();
       return crash!;
     });
     expect(report.error!.message).toMatch(/unreachable/);
+    // Reported inside the shard's worker, relayed to the main thread's pino logger.
+    expect(report.shard).toBe(0);
     const exited = new Promise<number | null>((ok) => child.once('exit', ok));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
