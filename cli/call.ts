@@ -181,7 +181,17 @@ export function serveCalls(cluster: ClusterNode): void {
             result = { status: err.status, error: `${args.target} on ${cluster.name}: ${err.message}` };
           }
         }
-        await cluster.sendTo({ node: args.origin, pid: args.replyTo }, packr.pack(result));
+        const origin = { node: args.origin, pid: args.replyTo };
+        try {
+          await cluster.sendTo(origin, packr.pack(result));
+        } catch (err) {
+          // A reply the link cannot carry (over the peer's frame cap): say so. Crashing instead
+          // would leave the caller a `noproc` down — if the crash beat its monitor — and no
+          // result: it would wait out its whole deadline for a 504.
+          if (!('reply' in result)) throw err;
+          const error = `${args.target} on ${cluster.name}: the reply could not be sent back: ${(err as Error).message}`;
+          await cluster.sendTo(origin, packr.pack({ status: 502, error } satisfies ProxyResult));
+        }
       },
       { label: 'call-proxy' },
     );

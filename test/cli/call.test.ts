@@ -98,6 +98,40 @@ describe('POST /call and /send to a global name on a peer', () => {
     }
   });
 
+  test('a reply over the frame cap of the owner comes back as a 502 saying so, not a timeout', async () => {
+    // c caps its frames at 1 KiB; its kv holds a 2 KB value, put there by a local call.
+    const c = await serve({
+      port: 0,
+      shards: 0,
+      logger: silentLogger,
+      services: ['bigkv=kv'],
+      cluster: {
+        name: 'c',
+        identity,
+        port: 0,
+        seeds: [`127.0.0.1:${a.cluster!.port}`],
+        logger: silentLogger,
+        maxFrameBytes: 1024,
+      },
+    });
+    try {
+      const big = 'x'.repeat(2000);
+      const put = await fetch(`http://127.0.0.1:${c.port}/call/bigkv`, post(`put k ${big}`));
+      expect(await put.text()).toBe('ok');
+      await eventually(() => expect(a.cluster!.whereisGlobal('bigkv')).toBe('c'));
+      await expect(
+        callRemote(a.cluster!, a.backend.node, 'c', 'bigkv', new TextEncoder().encode('get k'), 60_000),
+      ).rejects.toMatchObject({
+        status: 502,
+        message: expect.stringMatching(
+          /^bigkv on c: the reply could not be sent back: frame length \d+ is outside 1\.\.1024 bytes/,
+        ),
+      });
+    } finally {
+      await c.close();
+    }
+  });
+
   test('the call proxy refuses malformed arguments with the rule', async () => {
     await expect(a.cluster!.spawnRemote('b', CALL_FACTORY, new Uint8Array([0xc1]))).rejects.toThrow(
       /wactor\.call: args must be msgpack/,
