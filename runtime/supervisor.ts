@@ -1,7 +1,26 @@
+import type { Clock } from './clock.js';
 import { InvalidArgumentError, WactorError } from './errors.js';
+import type { Logger } from './logger.js';
 import { describe, formatPid, isPid } from './pid.js';
-import type { Runtime } from './runtime.js';
-import type { ChildSpec, ExitMessage, HandlerBehaviour, Pid, RestartType, SupervisorSpec } from './types.js';
+import type {
+  ChildSpec,
+  ExitMessage,
+  HandlerBehaviour,
+  LocalNode,
+  Pid,
+  RestartType,
+  SupervisorSpec,
+} from './types.js';
+
+/**
+ * What a supervisor needs of the node it runs on: the process operations, a clock for the
+ * intensity window, and a logger for the start failures it retries. `Runtime` and `Scheduler`
+ * both are one.
+ */
+export type SupervisorHost = Pick<LocalNode, 'spawn' | 'send' | 'link' | 'unlink' | 'exit' | 'isAlive'> & {
+  readonly clock: Clock;
+  readonly logger: Logger;
+};
 
 /** A child's `start` threw or returned something that is not a live pid. */
 export class SupervisorStartError extends WactorError {
@@ -15,8 +34,8 @@ export class SupervisorStartError extends WactorError {
 const STRATEGIES = new Set(['one_for_one', 'one_for_all', 'rest_for_one']);
 const RESTARTS = new Set(['permanent', 'transient', 'temporary']);
 
-interface Slot {
-  readonly spec: ChildSpec<Runtime>;
+interface Slot<N> {
+  readonly spec: ChildSpec<N>;
   readonly restart: RestartType;
   pid: Pid | undefined;
 }
@@ -30,9 +49,9 @@ interface RetryMessage {
  * returning its pid (so callers can rely on the children existing). If a child fails to start,
  * the ones already started are stopped in reverse order, the supervisor exits, and this throws.
  */
-export function startSupervisor(rt: Runtime, spec: SupervisorSpec<Runtime>): Pid {
+export function startSupervisor<N extends SupervisorHost>(rt: N, spec: SupervisorSpec<N>): Pid {
   const { maxRestarts, withinMs } = checkSpec(spec);
-  const slots: Slot[] = spec.children.map((c) => ({
+  const slots: Slot<N>[] = spec.children.map((c) => ({
     spec: c,
     restart: c.restart ?? 'permanent',
     pid: undefined,
@@ -40,7 +59,7 @@ export function startSupervisor(rt: Runtime, spec: SupervisorSpec<Runtime>): Pid
   const restarts: number[] = [];
   let self = 0;
 
-  const startChild = (slot: Slot): void => {
+  const startChild = (slot: Slot<N>): void => {
     let pid: unknown;
     try {
       pid = slot.spec.start(rt);
@@ -64,7 +83,7 @@ export function startSupervisor(rt: Runtime, spec: SupervisorSpec<Runtime>): Pid
   };
 
   /** Stop children in reverse start order; unlink first so their exits are not restart triggers. */
-  const stopChildren = (which: readonly Slot[]): void => {
+  const stopChildren = (which: readonly Slot<N>[]): void => {
     for (let i = which.length - 1; i >= 0; i--) {
       const slot = which[i]!;
       if (slot.pid === undefined) continue;
@@ -75,7 +94,7 @@ export function startSupervisor(rt: Runtime, spec: SupervisorSpec<Runtime>): Pid
   };
 
   /** Start every slot without a pid, in order; a failure schedules another attempt. */
-  const startMissing = (which: readonly Slot[]): boolean => {
+  const startMissing = (which: readonly Slot<N>[]): boolean => {
     for (const slot of which) {
       if (slot.pid !== undefined) continue;
       try {
@@ -154,7 +173,7 @@ export function startSupervisor(rt: Runtime, spec: SupervisorSpec<Runtime>): Pid
   return self;
 }
 
-function checkSpec(spec: SupervisorSpec<Runtime>): { maxRestarts: number; withinMs: number } {
+function checkSpec(spec: SupervisorSpec<never>): { maxRestarts: number; withinMs: number } {
   if (spec === null || typeof spec !== 'object') {
     throw new InvalidArgumentError(`supervise: spec must be an object, got ${describe(spec)}`);
   }

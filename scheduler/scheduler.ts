@@ -318,8 +318,12 @@ export class Scheduler extends RoutedNode implements LocalNode {
    */
   supervise(spec: SupervisorSpec<any>): Pid {
     if (this.#closed) throw new ClosedError('supervise: the scheduler is closed');
-    // The supervisor only needs the LocalNode operations plus a clock, which this class has.
-    return startSupervisor(this as unknown as Runtime, spec);
+    return startSupervisor(this, spec);
+  }
+
+  /** Where the scheduler, its shards' runtimes and Wasm hosts, and its supervisors log. */
+  get logger(): Logger {
+    return this.#logger;
   }
 
   // send, sendNamed, notify, sendAfter, names, links, monitors, exit, kill, clock: RoutedNode.
@@ -465,7 +469,7 @@ export class Scheduler extends RoutedNode implements LocalNode {
   }
 
   /**
-   * Graceful: refuse new spawns, stop every process (shards in parallel, then the main thread's),
+   * Graceful: refuse new spawns, stop every process (the main thread's, then the shards' in parallel),
    * stop the workers and the job pool. Idempotent; every call returns the same promise.
    */
   close(): Promise<number> {
@@ -477,6 +481,10 @@ export class Scheduler extends RoutedNode implements LocalNode {
     this.#closed = true;
     this.#watchdog.stop();
     await this.ready.catch(() => {});
+    // Main-thread processes first, as OTP stops an application top-down: a supervisor here stops
+    // its children on the shards (exits queued ahead of the shards' close) instead of seeing them
+    // end and trying to restart them on a scheduler that no longer spawns.
+    const own = await this.#runtime.shutdown();
     const stopped = await Promise.all(
       this.#workers.map(
         (w, t) =>
@@ -492,7 +500,6 @@ export class Scheduler extends RoutedNode implements LocalNode {
       ),
     );
     this.#mesh.publish();
-    const own = await this.#runtime.shutdown();
     await this.#teardown();
     return own + stopped.reduce((a, b) => a + b, 0);
   }

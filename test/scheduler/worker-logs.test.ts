@@ -88,3 +88,32 @@ describe('worker log records', () => {
     expect(entries).toEqual([{ level: 'error', message: 'x', data: { shard: 2 } }]);
   });
 });
+
+describe('close with a supervisor on the main thread', () => {
+  it('stops the supervised shard children without restart attempts or crash reports', async () => {
+    const { logger, entries } = capture();
+    s = new Scheduler({ shards: 1, logger });
+    await s.ready;
+    const sched = s;
+    const starts: number[] = [];
+    sched.supervise({
+      strategy: 'one_for_one',
+      maxRestarts: 5,
+      withinMs: 10_000,
+      children: [
+        {
+          id: 'agent',
+          start: () => {
+            const pid = sched.spawn({ module: AGENT });
+            starts.push(pid);
+            return pid;
+          },
+        },
+      ],
+    });
+    expect(starts).toHaveLength(1);
+    await sched.close();
+    expect(starts).toHaveLength(1);
+    expect(entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
+});
