@@ -104,8 +104,12 @@ describe('serve config files', () => {
     });
     children.push(child);
     let out = '';
+    let err = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
     });
     const port = await eventually(
       () => {
@@ -123,6 +127,8 @@ describe('serve config files', () => {
     const exited = new Promise<number | null>((ok) => child.once('exit', ok));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    // A clean shutdown: the services supervisor stops its children, nothing crashes on the way.
+    expect(err).toBe('');
   });
 
   test('a bad config stops the command before anything starts, with the problem on stderr', async () => {
