@@ -448,7 +448,8 @@ export class ClusterNode {
     assertPid(target?.pid, 'sendTo: target.pid');
     if (!isBytes(bytes)) throw new InvalidArgumentError('sendTo: bytes must be a Uint8Array');
     if (target.node === this.name) {
-      this.runtime.send(target.pid, bytes);
+      // Like sendGlobal's local fast path: a refused message is counted, not silently lost.
+      if (!this.runtime.send(target.pid, bytes)) this.#counters.messagesDropped++;
       return;
     }
     const wait = this.#link(target.node).sendData([FrameType.SendPid, target.pid, bytes], target.pid);

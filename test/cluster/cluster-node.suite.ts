@@ -71,6 +71,14 @@ export function clusterNodeSuite(transport: 'tls' | 'quic'): void {
       expect(alpha.metrics().messagesOut).toBe(1);
     });
 
+    it('counts a message to a dead pid of its own node as dropped, as sendGlobal does', async () => {
+      const { alpha } = await pair();
+      const pid = alpha.runtime.spawn(async () => {});
+      await eventually(() => expect(alpha.runtime.isAlive(pid)).toBe(false));
+      await alpha.sendTo({ node: 'alpha', pid }, bytes('lost'));
+      expect(alpha.metrics()).toMatchObject({ messagesDropped: 1, messagesOut: 0 });
+    });
+
     it('rejects a non-byte message at the send, naming the rule', async () => {
       const { alpha } = await pair();
       await expect(alpha.send('beta', 'x', 'text' as unknown as Uint8Array)).rejects.toThrow(
