@@ -61,6 +61,9 @@ export class CallError extends WactorError {
   }
 }
 
+/** What a caller's process is sent when the owner's link goes down mid-call. */
+const LINK_DOWN = Object.freeze({ type: '$wactor.call.nodedown' });
+
 /** What a proxy sends back: the reply, or why there is none. */
 type ProxyResult =
   | { readonly reply: Uint8Array }
@@ -166,20 +169,21 @@ export function serveCalls(cluster: ClusterNode): void {
     const args = parseProxyArgs(raw);
     return runtime.spawn(
       async (ctx) => {
+        // Every way this ends sends the caller a result: a proxy that crashed instead could do
+        // so before the caller's monitor exists, and the caller would wait out its deadline.
         let result: ProxyResult;
-        const target = ctx.whereis(args.target);
-        if (target === undefined) {
-          result = {
-            status: 404,
-            error: `no process registered as ${JSON.stringify(args.target)} on ${cluster.name}`,
-          };
-        } else {
-          try {
-            result = { reply: await requestReply(ctx, target, args.body, args.timeout) };
-          } catch (err) {
-            if (!(err instanceof CallError)) throw err;
-            result = { status: err.status, error: `${args.target} on ${cluster.name}: ${err.message}` };
-          }
+        try {
+          const target = ctx.whereis(args.target);
+          result =
+            target === undefined
+              ? {
+                  status: 404,
+                  error: `no process registered as ${JSON.stringify(args.target)} on ${cluster.name}`,
+                }
+              : { reply: await requestReply(ctx, target, args.body, args.timeout) };
+        } catch (err) {
+          const status = err instanceof CallError ? err.status : 502;
+          result = { status, error: `${args.target} on ${cluster.name}: ${(err as Error).message}` };
         }
         const origin = { node: args.origin, pid: args.replyTo };
         try {
@@ -235,6 +239,12 @@ export function callRemote(
       async (ctx) => {
         const deadline = Date.now() + timeout + 1000;
         const timedOut = () => new CallError(504, `no reply from ${name} on ${owner} within ${timeout} ms`);
+        // After the proxy's `normal`/`noproc` down no monitor is left to report a dropped link
+        // while its result is still in flight: hear of it from the cluster instead.
+        const self = ctx.self;
+        const offNodeDown = cluster.on('nodedown', (e) => {
+          if (e.node === owner) node.send(self, LINK_DOWN);
+        });
         const args = packr.pack({ target: name, origin: cluster.name, replyTo: ctx.self, timeout, body });
         let proxy: Pid;
         try {
@@ -244,6 +254,7 @@ export function callRemote(
             timeout: Math.max(1, deadline - Date.now()),
           });
         } catch (err) {
+          offNodeDown();
           if (err instanceof RpcTimeoutError) return reject(timedOut());
           return reject(new CallError(502, `cannot call ${name} on ${owner}: ${(err as Error).message}`));
         }
@@ -253,24 +264,26 @@ export function callRemote(
         // (`noproc`) — has sent its result: keep waiting for it until the deadline.
         try {
           for (;;) {
-            const msg = await ctx.receive<Uint8Array | DownMessage>({
+            const msg = await ctx.receive<Uint8Array | DownMessage | typeof LINK_DOWN>({
               timeout: Math.max(0, deadline - Date.now()),
-              match: (m) => m instanceof Uint8Array || isDown(m, ref),
+              match: (m) => m instanceof Uint8Array || isDown(m, ref) || m === LINK_DOWN,
             });
             if (msg instanceof Uint8Array) {
               const r = outcome(msg, name, owner);
               return r instanceof CallError ? reject(r) : resolve(r);
             }
-            if (msg.reason === 'noconnection') {
+            if (msg === LINK_DOWN || (msg as DownMessage).reason === 'noconnection') {
               return reject(new CallError(502, `the link to ${owner} dropped during the call to ${name}`));
             }
-            if (msg.reason !== 'normal' && msg.reason !== 'noproc') {
-              return reject(new CallError(502, `${name} on ${owner}: the call proxy ended (${msg.reason})`));
+            const { reason } = msg as DownMessage;
+            if (reason !== 'normal' && reason !== 'noproc') {
+              return reject(new CallError(502, `${name} on ${owner}: the call proxy ended (${reason})`));
             }
           }
         } catch (err) {
           reject(err instanceof ReceiveTimeoutError ? timedOut() : err);
         } finally {
+          offNodeDown();
           cluster.demonitorRemote(ref);
         }
       },

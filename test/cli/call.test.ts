@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CALL_FACTORY, callRemote } from '../../cli/call.js';
+import { CALL_FACTORY, CallError, callRemote } from '../../cli/call.js';
 import { type ServeHandle, serve } from '../../cli/serve.js';
 import { Identity } from '../../cluster/index.js';
 import { silentLogger } from '../../runtime/index.js';
@@ -138,6 +138,18 @@ describe('POST /call and /send to a global name on a peer', () => {
     );
     // b keeps serving.
     expect(await (await httpA('/call/far', post('still'))).text()).toBe('still');
+  });
+
+  test('a proxy that fails unexpectedly still answers: 502 with the cause, at once', async () => {
+    // An empty name passes the proxy's argument check but makes the owner's whereis throw: the
+    // proxy must turn that into a result, not crash (possibly before the caller's monitor).
+    const err = await callRemote(a.cluster!, a.backend.node, 'b', '', new Uint8Array(1), 20_000).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(CallError);
+    expect(err.status).toBe(502);
+    // The cause itself (a crash would read "the call proxy ended (crashed)", or time out).
+    expect(err.message).toMatch(/^ on b: .*name/);
   });
 
   // Last: it takes b out of the cluster.
