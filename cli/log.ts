@@ -43,20 +43,30 @@ export function parseLogFormat(value: string): LogFormat {
 
 const rank: Record<LogLevel, number> = { silent: 0, error: 1, warn: 2, info: 3, debug: 4 };
 
+/** A field value as text: strings as they are, the rest as JSON (or `String()` if JSON fails). */
+function show(v: unknown): string {
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
 function textLogger(level: LogLevel, tag: string, write: (line: string) => void): Logger {
   const at = (l: Exclude<LogLevel, 'silent'>) => {
     if (rank[l] > rank[level]) return () => {};
     return (message: string, data?: Record<string, unknown>) => {
       const { error, ...rest } = data ?? {};
       const fields = Object.entries(rest)
-        .map(([k, v]) => ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .map(([k, v]) => ` ${k}=${show(v)}`)
         .join('');
       const detail =
         error instanceof Error
           ? `\n${error.stack ?? error.message}`
           : error === undefined
             ? ''
-            : ` ${String(error)}`;
+            : ` error=${show(error)}`;
       write(`[wactor${tag}] ${l}: ${message}${fields}${detail}\n`);
     };
   };

@@ -29,6 +29,17 @@ describe('serve loggers', () => {
     expect(lines[1]).toMatch(/^\[wactor alpha\] error: process crashed pid=1025\nError: boom\n\s+at /);
   });
 
+  test('text: a non-Error error is shown as JSON; a value JSON cannot show falls back to its string', () => {
+    const { lines, write } = capture();
+    const log = createLogger({ level: 'warn', write });
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    log.warn('odd', { big: 10n, loop: circular, error: { code: 'E_X', detail: 'why' } });
+    expect(lines).toEqual([
+      '[wactor] warn: odd big=10 loop=[object Object] error={"code":"E_X","detail":"why"}\n',
+    ]);
+  });
+
   test('json: one pino object per line with level, bindings, fields and the serialized error', () => {
     const { lines, write } = capture();
     const log = createLogger({ level: 'warn', format: 'json', bindings: { node: 'beta' }, write });
