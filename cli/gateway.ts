@@ -200,8 +200,13 @@ export function createGateway(backend: GatewayBackend, options: GatewayOptions =
     }
     if (metrics !== undefined) {
       const route = res.headersSent ? 'other' : routeOf(parts);
-      res.once('finish', () =>
-        metrics.observeHttp(route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9),
+      // 'close' rather than 'finish': a request the client abandons is counted too, as `aborted`.
+      res.once('close', () =>
+        metrics.observeHttp(
+          route,
+          res.writableFinished ? res.statusCode : 'aborted',
+          Number(process.hrtime.bigint() - started) / 1e9,
+        ),
       );
     }
     if (res.headersSent) return;

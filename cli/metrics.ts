@@ -32,8 +32,8 @@ export interface ServeMetrics {
   readonly contentType: string;
   /** Take a snapshot of the node (and cluster) and render every metric. */
   render(): Promise<string>;
-  /** Count one answered HTTP request. */
-  observeHttp(route: HttpRoute, status: number, seconds: number): void;
+  /** Count one HTTP request: its status, or `aborted` when the client left before the answer. */
+  observeHttp(route: HttpRoute, status: number | 'aborted', seconds: number): void;
 }
 
 const NODE_TOTALS = {
@@ -107,7 +107,7 @@ export function createServeMetrics(options: ServeMetricsOptions): ServeMetrics {
   const clusterTotals = cluster === undefined ? undefined : totals(CLUSTER_TOTALS, registers);
   const requests = new prom.Counter({
     name: 'wactor_http_requests_total',
-    help: 'HTTP requests answered, by route and status',
+    help: 'HTTP requests, by route and status (aborted: the client left before the answer)',
     labelNames: ['route', 'status'],
     registers,
   });

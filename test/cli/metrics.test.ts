@@ -78,6 +78,25 @@ describe('GET /metrics', () => {
     expect(text).not.toMatch(/route="(function|\[object)/);
   });
 
+  test('a request the client abandons is counted as aborted', async () => {
+    const { http, scrape } = await start({ shards: 0 });
+    const abort = new AbortController();
+    // The counter never answers 'inc': the call waits until the client gives up.
+    const pending = http('/call/counter?timeout=30000', { ...post('inc'), signal: abort.signal }).catch(
+      (e: Error) => e.name,
+    );
+    await eventually(async () => {
+      const procs = (await (await http('/processes')).json()) as { label: string }[];
+      expect(procs.some((p) => p.label === 'http-call')).toBe(true);
+    });
+    abort.abort();
+    expect(await pending).toBe('AbortError');
+    await eventually(async () => {
+      const { text } = await scrape();
+      expect(sample(text, 'wactor_http_requests_total', 'route="call",status="aborted"')).toBe(1);
+    });
+  });
+
   test('totals follow the node between scrapes, and a scrape counts itself on the next', async () => {
     const { http, scrape } = await start({ shards: 0 });
     const first = await scrape();
