@@ -12,6 +12,9 @@ import { InvalidArgumentError } from '../runtime/index.js';
 import { MAX_CALL_TIMEOUT_MS } from './call.js';
 import { LOG_FORMATS, LOG_LEVELS } from './log.js';
 
+/** A `--service` spec, `NAME=MODULE[:ARGS]` (groups: name, module, args); serve.ts parses with it. */
+export const SERVICE_SPEC = /^([^=]+)=([^:]+)(?::(.*))?$/;
+
 /** An integer in `[min, max]`; every failure (type, bounds) reads as the one rule. */
 const intIn = (min: number, max: number, rule: string) =>
   z.int({ error: rule }).min(min, rule).max(max, rule);
@@ -34,7 +37,7 @@ const configSchema = z.strictObject({
   host: nonEmpty.optional(),
   port: port.optional(),
   modules: nonEmpty.optional(),
-  services: z.array(z.string().regex(/^[^=]+=[^:]+(:.*)?$/, 'must be NAME=MODULE[:ARGS]')).optional(),
+  services: z.array(z.string().regex(SERVICE_SPEC, 'must be NAME=MODULE[:ARGS]')).optional(),
   shards: intIn(0, 256, 'must be an integer in 0..256').optional(),
   callTimeoutMs: intIn(
     0,

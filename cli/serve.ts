@@ -9,7 +9,7 @@ import { Scheduler } from '../scheduler/index.js';
 import { exampleGuestPath, WasmHost } from '../wasm-actors/index.js';
 import { isCallTimeout, MAX_CALL_TIMEOUT_MS, serveCalls } from './call.js';
 import { loadIdentity } from './cert.js';
-import { loadServeConfig, type ServeConfig } from './config.js';
+import { loadServeConfig, SERVICE_SPEC, type ServeConfig } from './config.js';
 import { createGateway, type GatewayBackend } from './gateway.js';
 import { createLogger, parseLogFormat, parseLogLevel } from './log.js';
 import { createServeMetrics } from './metrics.js';
@@ -134,7 +134,7 @@ export function parseService(
   spec: string,
   modules: readonly string[],
 ): { name: string; module: string; args: string } {
-  const m = /^([^=]+)=([^:]+)(?::(.*))?$/.exec(spec);
+  const m = SERVICE_SPEC.exec(spec);
   if (!m)
     throw new InvalidArgumentError(
       `serve: --service must be NAME=MODULE[:ARGS], got ${JSON.stringify(spec)}`,
