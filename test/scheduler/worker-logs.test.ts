@@ -62,7 +62,7 @@ describe('shard workers log through the Scheduler logger', () => {
       return e!;
     });
     expect(report.data?.shard).toBe(0);
-    expect(String((report.data?.error as Error).message)).toMatch(/unreachable/);
+    expect((report.data!.error as Error).message).toMatch(/unreachable/);
   });
 });
 
