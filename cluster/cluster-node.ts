@@ -61,6 +61,9 @@ export interface ClusterMetrics {
   readonly linksRefused: number;
 }
 
+/** The settled promise the send paths return when nothing needs waiting for. */
+const SENT: Promise<void> = Promise.resolve();
+
 function isBytes(v: unknown): v is Uint8Array {
   return v instanceof Uint8Array;
 }
@@ -443,18 +446,26 @@ export class ClusterNode {
     if (wait) await wait;
   }
 
-  /** Send `bytes` to process `pid` on node `node`. */
-  async sendTo(target: { node: string; pid: Pid }, bytes: Uint8Array): Promise<void> {
-    assertPid(target?.pid, 'sendTo: target.pid');
-    if (!isBytes(bytes)) throw new InvalidArgumentError('sendTo: bytes must be a Uint8Array');
-    if (target.node === this.name) {
-      // Like sendGlobal's local fast path: a refused message is counted, not silently lost.
-      if (!this.runtime.send(target.pid, bytes)) this.#counters.messagesDropped++;
-      return;
+  /**
+   * Send `bytes` to process `pid` on node `node`. Resolves at once unless the lane to that node
+   * is congested (then once it drains); bad arguments reject. Not an `async` function: this is
+   * every remote message's path, and an already-settled promise costs less than an async frame.
+   */
+  sendTo(target: { node: string; pid: Pid }, bytes: Uint8Array): Promise<void> {
+    try {
+      assertPid(target?.pid, 'sendTo: target.pid');
+      if (!isBytes(bytes)) throw new InvalidArgumentError('sendTo: bytes must be a Uint8Array');
+      if (target.node === this.name) {
+        // Like sendGlobal's local fast path: a refused message is counted, not silently lost.
+        if (!this.runtime.send(target.pid, bytes)) this.#counters.messagesDropped++;
+        return SENT;
+      }
+      const wait = this.#link(target.node).sendData([FrameType.SendPid, target.pid, bytes], target.pid);
+      this.#counters.messagesOut++;
+      return wait ?? SENT;
+    } catch (err) {
+      return Promise.reject(err);
     }
-    const wait = this.#link(target.node).sendData([FrameType.SendPid, target.pid, bytes], target.pid);
-    this.#counters.messagesOut++;
-    if (wait) await wait;
   }
 
   // ---------------------------------------------------------------- global registry

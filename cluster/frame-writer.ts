@@ -3,9 +3,10 @@
  *
  * Each native write (a TLS record, a QUIC stream write through napi) has a fixed cost that
  * dwarfs a 64-byte message; the measurements in docs/protocol.md show coalescing is worth
- * 10–40×. Frames are encoded at `push` (so an oversized frame fails at the caller) and written
- * in `setImmediate`, i.e. after the current I/O phase: everything the actors sent in response
- * to one batch of input leaves in one write. Order is the order of `push`.
+ * 10–40×. Frames are encoded at `push`, straight into this turn's output buffer (so an
+ * oversized frame fails at the caller, and a message costs no per-frame queue entry), and
+ * written in `setImmediate`, i.e. after the current I/O phase: everything the actors sent in
+ * response to one batch of input leaves in one write. Order is the order of `push`.
  *
  * A writer may be created before its stream exists (a QUIC lane still opening): frames wait
  * until {@link attach}.
@@ -14,22 +15,31 @@
  * const w = new FrameWriter(conn.main);
  * w.push([FrameType.Heartbeat, 1]); w.push([FrameType.Heartbeat, 2]); // one write, next turn
  */
-import { type DataFrame, dataFrameBodySize, isDataFrame, writeDataFrameBody } from './data-frame.js';
+import { dataFrameBodySize, isDataFrame, writeDataFrameBody } from './data-frame.js';
 import { FrameTooLargeError } from './errors.js';
 import { encodeBody } from './frame-codec.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Frame } from './protocol.js';
+import type { ByteStream } from './transport.js';
 
 const HEADER = 4;
-
-import type { ByteStream } from './transport.js';
+/** The first output buffer of a turn is at least this big (it grows by doubling). */
+const MIN_OUTPUT = 4096;
+/** ...and at most this big when sized after the last turn (a burst should not set every turn's size). */
+const MAX_START = 256 * 1024;
 
 export class FrameWriter {
   readonly maxFrameBytes: number;
   #stream: ByteStream | undefined;
-  /** Encoded control-frame bodies, or message frames written straight into the output at flush. */
-  #items: (Uint8Array | DataFrame)[] = [];
-  #sizes: number[] = [];
-  #bytes = 0;
+  /**
+   * This turn's output: length-prefixed frames in `push` order, `#at` bytes used. A fresh buffer
+   * each turn: the one handed to `write` belongs to the stream from then on.
+   */
+  #out: Buffer | undefined;
+  #at = 0;
+  /** Frames in `#out` (for metrics, added to {@link frames} at flush). */
+  #count = 0;
+  /** The last turn's output size: the next turn starts with room for as much. */
+  #lastBytes = 0;
   #scheduled: NodeJS.Immediate | undefined;
   #closed = false;
   /** The stream refused more (its write returned false) and has not drained yet. */
@@ -49,7 +59,7 @@ export class FrameWriter {
       this.#blocked = false;
       this.#wake();
     });
-    if (this.#items.length > 0) this.#schedule();
+    if (this.#at > 0) this.#schedule();
   }
 
   /**
@@ -57,7 +67,7 @@ export class FrameWriter {
    * `maxFrameBytes` wait for this turn's write. Senders that care await {@link whenWritable}.
    */
   get isCongested(): boolean {
-    return this.#blocked || this.#bytes > this.maxFrameBytes;
+    return this.#blocked || this.#at > this.maxFrameBytes;
   }
 
   /** Resolves once the writer is no longer congested (or closed). */
@@ -73,21 +83,36 @@ export class FrameWriter {
     for (const w of waiters) w();
   }
 
+  /** Room for `n` more bytes in this turn's output, growing it (by doubling) if needed. */
+  #reserve(n: number): Buffer {
+    const out = this.#out;
+    if (out !== undefined && this.#at + n <= out.length) return out;
+    let size = Math.max(MIN_OUTPUT, Math.min(this.#lastBytes, MAX_START), (out?.length ?? 0) * 2);
+    while (size < this.#at + n) size *= 2;
+    const bigger = Buffer.allocUnsafe(size);
+    if (out !== undefined) out.copy(bigger, 0, 0, this.#at);
+    this.#out = bigger;
+    return bigger;
+  }
+
   /** Queue a frame for this turn's write. Throws a FrameError if it is over the cap. */
   push(frame: Frame): void {
     if (this.#closed) return;
-    let size: number;
     if (isDataFrame(frame)) {
-      size = dataFrameBodySize(frame);
+      const size = dataFrameBodySize(frame);
       if (size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
-      this.#items.push(frame);
+      const out = this.#reserve(HEADER + size);
+      const at = this.#at;
+      out.writeUInt32BE(size, at);
+      this.#at = writeDataFrameBody(frame, out, at + HEADER);
     } else {
       const body = encodeBody(frame, this.maxFrameBytes);
-      size = body.length;
-      this.#items.push(body);
+      const out = this.#reserve(HEADER + body.length);
+      out.writeUInt32BE(body.length, this.#at);
+      out.set(body, this.#at + HEADER);
+      this.#at += HEADER + body.length;
     }
-    this.#sizes.push(size);
-    this.#bytes += HEADER + size;
+    this.#count++;
     this.#schedule();
   }
 
@@ -103,24 +128,13 @@ export class FrameWriter {
       clearImmediate(this.#scheduled);
       this.#scheduled = undefined;
     }
-    if (this.#stream === undefined || this.#items.length === 0 || this.#closed) return;
-    const items = this.#items;
-    const sizes = this.#sizes;
-    const out = Buffer.allocUnsafe(this.#bytes);
-    this.#items = [];
-    this.#sizes = [];
-    this.#bytes = 0;
-    let at = 0;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      out.writeUInt32BE(sizes[i]!, at);
-      at += HEADER;
-      if (item instanceof Uint8Array) {
-        out.set(item, at);
-        at += item.length;
-      } else at = writeDataFrameBody(item, out, at);
-    }
-    this.frames += items.length;
+    if (this.#stream === undefined || this.#at === 0 || this.#closed) return;
+    const out = this.#out!.subarray(0, this.#at);
+    this.#lastBytes = this.#at;
+    this.#out = undefined;
+    this.#at = 0;
+    this.frames += this.#count;
+    this.#count = 0;
     if (!this.#stream.write(out)) this.#blocked = true;
     this.#wake();
   };
@@ -128,9 +142,9 @@ export class FrameWriter {
   /** Drop anything queued and refuse further frames. */
   close(): void {
     this.#closed = true;
-    this.#items = [];
-    this.#sizes = [];
-    this.#bytes = 0;
+    this.#out = undefined;
+    this.#at = 0;
+    this.#count = 0;
     if (this.#scheduled !== undefined) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
     this.#wake();
