@@ -142,12 +142,17 @@ describe('wactor serve', () => {
     const res = await http('/call/spin?timeout=20000', post('spin'));
     expect(res.status).toBe(502);
     expect(((await res.json()) as { error: string }).error).toMatch(/ended \(timeout\)/);
-    // The watchdog also ends the spinner's shard-mates; the supervised services come back.
-    await eventually(async () =>
-      expect(await (await http('/call/echo', post('alive'))).text()).toBe('alive'),
+    // The watchdog also ends the spinner's shard-mates; the supervised services come back once a
+    // fresh worker has started and compiled their modules — seconds on a loaded 2-core machine.
+    await eventually(
+      async () => expect(await (await http('/call/echo', post('alive'))).text()).toBe('alive'),
+      { timeout: 25_000, interval: 50 },
     );
-    await eventually(async () => expect(await (await http('/call/kv', post('size'))).text()).toBe('0'));
-  });
+    await eventually(async () => expect(await (await http('/call/kv', post('size'))).text()).toBe('0'), {
+      timeout: 25_000,
+      interval: 50,
+    });
+  }, 60_000);
 
   test('one thread (--shards 0) serves the same routes', async () => {
     const http = await start({ shards: 0 });
