@@ -84,28 +84,48 @@ export async function requestReply(
   target: Pid,
   body: Uint8Array,
   timeout: number,
+  signal?: AbortSignal,
 ): Promise<Uint8Array> {
+  signal?.throwIfAborted();
   const ref = ctx.monitor(target);
+  const stopOnAbort = wakeOnAbort(ctx, signal);
   ctx.send(target, wasmRequest(ctx.self, body));
   try {
-    const msg = await ctx.receive<Uint8Array | DownMessage>({
+    const msg = await ctx.receive<Uint8Array | DownMessage | typeof ABORTED>({
       timeout,
-      match: (m) => m instanceof Uint8Array || isDown(m, ref),
+      match: (m) => m instanceof Uint8Array || isDown(m, ref) || m === ABORTED,
     });
     if (msg instanceof Uint8Array) return msg;
-    throw new CallError(502, `${formatPid(target)} ended (${msg.reason}) before replying`);
+    if (msg === ABORTED) throw signal!.reason;
+    throw new CallError(502, `${formatPid(target)} ended (${(msg as DownMessage).reason}) before replying`);
   } catch (err) {
     if (err instanceof ReceiveTimeoutError) {
       throw new CallError(504, `no reply from ${formatPid(target)} within ${timeout} ms`);
     }
     throw err;
   } finally {
+    stopOnAbort();
     ctx.demonitor(ref);
   }
 }
 
+/** What a call's process is sent when its caller gives up (see {@link wakeOnAbort}). */
+const ABORTED = Object.freeze({ type: '$wactor.call.aborted' });
+
 /**
- * Call `target` on this node: one short-lived process runs {@link requestReply}.
+ * When `signal` aborts, send {@link ABORTED} to the process so its pending receive ends and the
+ * call cleans up (monitors, listeners) rather than waiting out its timeout. Returns the undo.
+ */
+function wakeOnAbort(ctx: Context, signal: AbortSignal | undefined): () => void {
+  if (signal === undefined) return () => {};
+  const onAbort = (): void => void ctx.send(ctx.self, ABORTED);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
+}
+
+/**
+ * Call `target` on this node: one short-lived process runs {@link requestReply}. Aborting
+ * `signal` (the HTTP client went away) ends that process at once and rejects with its reason.
  *
  * @example
  * const reply = await callLocal(scheduler, echoPid, new TextEncoder().encode('hi'), 5000);
@@ -115,11 +135,12 @@ export function callLocal(
   target: Pid,
   body: Uint8Array,
   timeout: number,
+  signal?: AbortSignal,
 ): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     node.spawn(
       async (ctx) => {
-        await requestReply(ctx, target, body, timeout).then(resolve, reject);
+        await requestReply(ctx, target, body, timeout, signal).then(resolve, reject);
       },
       { label: 'http-call' },
     );
@@ -220,7 +241,8 @@ function outcome(bytes: Uint8Array, name: string, owner: string): Uint8Array | C
 /**
  * Call the actor registered as `name` on the peer `owner` (see the module comment). The reply
  * travels back over the cluster. One deadline, `timeout` + 1 s for the link, bounds the whole
- * call: the proxy's spawn on the peer and the wait for its result.
+ * call: the proxy's spawn on the peer and the wait for its result. Aborting `signal` ends the
+ * caller's process at once (the proxy on the peer still runs to its own bound).
  *
  * @example
  * const owner = cluster.whereisGlobal('kv');
@@ -233,10 +255,12 @@ export function callRemote(
   name: string,
   body: Uint8Array,
   timeout: number,
+  signal?: AbortSignal,
 ): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     node.spawn(
       async (ctx) => {
+        if (signal?.aborted) return reject(signal.reason);
         const deadline = Date.now() + timeout + 1000;
         const timedOut = () => new CallError(504, `no reply from ${name} on ${owner} within ${timeout} ms`);
         // After the proxy's `normal`/`noproc` down no monitor is left to report a dropped link
@@ -245,6 +269,7 @@ export function callRemote(
         const offNodeDown = cluster.on('nodedown', (e) => {
           if (e.node === owner) node.send(self, LINK_DOWN);
         });
+        const stopOnAbort = wakeOnAbort(ctx, signal);
         const args = packr.pack({ target: name, origin: cluster.name, replyTo: ctx.self, timeout, body });
         let proxy: Pid;
         try {
@@ -255,6 +280,7 @@ export function callRemote(
           });
         } catch (err) {
           offNodeDown();
+          stopOnAbort();
           if (err instanceof RpcTimeoutError) return reject(timedOut());
           return reject(new CallError(502, `cannot call ${name} on ${owner}: ${(err as Error).message}`));
         }
@@ -264,10 +290,11 @@ export function callRemote(
         // (`noproc`) — has sent its result: keep waiting for it until the deadline.
         try {
           for (;;) {
-            const msg = await ctx.receive<Uint8Array | DownMessage | typeof LINK_DOWN>({
+            const msg = await ctx.receive<Uint8Array | DownMessage | typeof LINK_DOWN | typeof ABORTED>({
               timeout: Math.max(0, deadline - Date.now()),
-              match: (m) => m instanceof Uint8Array || isDown(m, ref) || m === LINK_DOWN,
+              match: (m) => m instanceof Uint8Array || isDown(m, ref) || m === LINK_DOWN || m === ABORTED,
             });
+            if (msg === ABORTED) return reject(signal!.reason);
             if (msg instanceof Uint8Array) {
               const r = outcome(msg, name, owner);
               return r instanceof CallError ? reject(r) : resolve(r);
@@ -284,6 +311,7 @@ export function callRemote(
           reject(err instanceof ReceiveTimeoutError ? timedOut() : err);
         } finally {
           offNodeDown();
+          stopOnAbort();
           cluster.demonitorRemote(ref);
         }
       },

@@ -169,12 +169,18 @@ export function createGateway(backend: GatewayBackend, options: GatewayOptions =
     const t = url.searchParams.has('timeout') ? Number(url.searchParams.get('timeout')) : callTimeout;
     if (!isCallTimeout(t))
       throw new HttpError(400, `timeout must be an integer number of ms in 0..${MAX_CALL_TIMEOUT_MS}`);
+    // A client that leaves before the answer ends its call process at once (not at the timeout).
+    const gone = new AbortController();
+    const onClose = (): void => {
+      if (!res.writableFinished) gone.abort(new CallError(504, 'the client went away'));
+    };
+    res.once('close', onClose);
     let reply: Uint8Array;
     try {
       reply =
         typeof target === 'number'
-          ? await callLocal(node, target, body, t)
-          : await callRemote(backend.cluster!, node, target.owner, arg, body, t);
+          ? await callLocal(node, target, body, t, gone.signal)
+          : await callRemote(backend.cluster!, node, target.owner, arg, body, t, gone.signal);
     } catch (err) {
       throw err instanceof CallError ? new HttpError(err.status, err.message) : err;
     }

@@ -152,6 +152,26 @@ describe('POST /call and /send to a global name on a peer', () => {
     expect(err.message).toMatch(/^ on b: .*name/);
   });
 
+  test('a call to a peer that the client abandons ends its call process at once', async () => {
+    const abort = new AbortController();
+    // farctr never answers 'inc': the call waits on b until the client gives up.
+    const pending = httpA('/call/farctr?timeout=60000', { ...post('inc'), signal: abort.signal }).catch(
+      (e: Error) => e.name,
+    );
+    const callers = async () =>
+      ((await (await httpA('/processes')).json()) as { label: string }[]).filter(
+        (p) => p.label === 'http-call',
+      );
+    await eventually(async () => {
+      const procs = (await (await httpB('/processes')).json()) as { label: string }[];
+      expect(procs.some((p) => p.label === 'call-proxy')).toBe(true);
+    });
+    expect(await callers()).toHaveLength(1);
+    abort.abort();
+    expect(await pending).toBe('AbortError');
+    await eventually(async () => expect(await callers()).toHaveLength(0));
+  });
+
   // Last: it takes b out of the cluster.
   test('a call in flight when the link drops ends at once with 502, not by its timeout', async () => {
     const pending = httpA('/call/farctr?timeout=60000', post('inc'));

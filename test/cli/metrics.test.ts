@@ -95,6 +95,11 @@ describe('GET /metrics', () => {
       const { text } = await scrape();
       expect(sample(text, 'wactor_http_requests_total', 'route="call",status="aborted"')).toBe(1);
     });
+    // The abandoned call's process ends with its client, not 30 s later at its timeout.
+    await eventually(async () => {
+      const procs = (await (await http('/processes')).json()) as { label: string }[];
+      expect(procs.some((p) => p.label === 'http-call')).toBe(false);
+    });
   });
 
   test('totals follow the node between scrapes, and a scrape counts itself on the next', async () => {
