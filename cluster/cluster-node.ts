@@ -460,7 +460,7 @@ export class ClusterNode {
         if (!this.runtime.send(target.pid, bytes)) this.#counters.messagesDropped++;
         return SENT;
       }
-      const wait = this.#link(target.node).sendData([FrameType.SendPid, target.pid, bytes], target.pid);
+      const wait = this.#link(target.node).sendPid(target.pid, bytes);
       this.#counters.messagesOut++;
       return wait ?? SENT;
     } catch (err) {
@@ -509,7 +509,7 @@ export class ClusterNode {
       if (!this.runtime.send(e.pid, bytes)) this.#counters.messagesDropped++;
       return;
     }
-    const wait = this.#link(e.node).sendData([FrameType.SendPid, e.pid, bytes], e.pid);
+    const wait = this.#link(e.node).sendPid(e.pid, bytes);
     this.#counters.messagesOut++;
     if (wait) await wait;
   }

@@ -34,59 +34,88 @@ export function isDataFrame(frame: readonly unknown[]): frame is DataFrame {
 
 /** Body size of a data frame (without the 4-byte length prefix). */
 export function dataFrameBodySize(frame: DataFrame): number {
+  if (frame[0] === FrameType.SendPid) return sendPidBodySize(frame[1], frame[2].length);
   const payload = frame[2].length;
   const head = 2 + binHeader(payload) + payload;
-  if (frame[0] === FrameType.SendPid) return head + (frame[1] < 0x1_0000_0000 ? 5 : 9);
   const n = Buffer.byteLength(frame[1]);
   return head + strHeader(n) + n;
 }
 
+/**
+ * Store `v` (0..2^32-1) big-endian at `at`. Plain element stores: Buffer#writeUInt32BE checks its
+ * arguments on every call, and the callers here already know the room is there.
+ */
+export function putU32(out: Uint8Array, v: number, at: number): void {
+  out[at] = v >>> 24;
+  out[at + 1] = (v >>> 16) & 0xff;
+  out[at + 2] = (v >>> 8) & 0xff;
+  out[at + 3] = v & 0xff;
+}
+
 /** Write the body at `at`; returns the offset after it. `out` must have room (see dataFrameBodySize). */
 export function writeDataFrameBody(frame: DataFrame, out: Buffer, at: number): number {
+  if (frame[0] === FrameType.SendPid) return writeSendPidBody(frame[1], frame[2], out, at);
   out[at++] = FIXARRAY3;
-  out[at++] = frame[0];
-  if (frame[0] === FrameType.SendPid) {
-    const pid = frame[1];
-    if (pid < 0x1_0000_0000) {
-      out[at] = 0xce;
-      out.writeUInt32BE(pid, at + 1);
-      at += 5;
-    } else {
-      out[at] = 0xcf;
-      out.writeUInt32BE(Math.floor(pid / 0x1_0000_0000), at + 1);
-      out.writeUInt32BE(pid >>> 0, at + 5);
-      at += 9;
-    }
+  out[at++] = FrameType.SendName;
+  const name = frame[1];
+  const n = Buffer.byteLength(name);
+  if (n < 32) out[at++] = 0xa0 | n;
+  else if (n < 0x100) {
+    out[at++] = 0xd9;
+    out[at++] = n;
+  } else if (n < 0x10000) {
+    out[at] = 0xda;
+    out.writeUInt16BE(n, at + 1);
+    at += 3;
   } else {
-    const name = frame[1];
-    const n = Buffer.byteLength(name);
-    if (n < 32) out[at++] = 0xa0 | n;
-    else if (n < 0x100) {
-      out[at++] = 0xd9;
-      out[at++] = n;
-    } else if (n < 0x10000) {
-      out[at] = 0xda;
-      out.writeUInt16BE(n, at + 1);
-      at += 3;
-    } else {
-      out[at] = 0xdb;
-      out.writeUInt32BE(n, at + 1);
-      at += 5;
-    }
-    at += out.write(name, at, 'utf8');
+    out[at] = 0xdb;
+    out.writeUInt32BE(n, at + 1);
+    at += 5;
   }
-  const payload = frame[2];
+  at += out.write(name, at, 'utf8');
+  return writeBin(frame[2], out, at);
+}
+
+/** Body size of a SendPid frame for `pid` with a payload of `payloadLength` bytes. */
+export function sendPidBodySize(pid: number, payloadLength: number): number {
+  return 2 + (pid < 0x1_0000_0000 ? 5 : 9) + binHeader(payloadLength) + payloadLength;
+}
+
+/**
+ * Write a SendPid body (`[21, pid, payload]`) at `at` without a frame array: the path of every
+ * `sendTo`. Returns the offset after it; `out` must have room (see {@link sendPidBodySize}).
+ */
+export function writeSendPidBody(pid: number, payload: Uint8Array, out: Buffer, at: number): number {
+  out[at] = FIXARRAY3;
+  out[at + 1] = FrameType.SendPid;
+  at += 2;
+  if (pid < 0x1_0000_0000) {
+    out[at] = 0xce;
+    putU32(out, pid, at + 1);
+    at += 5;
+  } else {
+    out[at] = 0xcf;
+    putU32(out, Math.floor(pid / 0x1_0000_0000), at + 1);
+    putU32(out, pid >>> 0, at + 5);
+    at += 9;
+  }
+  return writeBin(payload, out, at);
+}
+
+/** A msgpack bin (header + bytes) at `at`; returns the offset after it. */
+function writeBin(payload: Uint8Array, out: Buffer, at: number): number {
   const p = payload.length;
   if (p < 0x100) {
     out[at++] = 0xc4;
     out[at++] = p;
   } else if (p < 0x10000) {
     out[at] = 0xc5;
-    out.writeUInt16BE(p, at + 1);
+    out[at + 1] = p >>> 8;
+    out[at + 2] = p & 0xff;
     at += 3;
   } else {
     out[at] = 0xc6;
-    out.writeUInt32BE(p, at + 1);
+    putU32(out, p, at + 1);
     at += 5;
   }
   out.set(payload, at);

@@ -15,7 +15,14 @@
  * const w = new FrameWriter(conn.main);
  * w.push([FrameType.Heartbeat, 1]); w.push([FrameType.Heartbeat, 2]); // one write, next turn
  */
-import { dataFrameBodySize, isDataFrame, writeDataFrameBody } from './data-frame.js';
+import {
+  dataFrameBodySize,
+  isDataFrame,
+  putU32,
+  sendPidBodySize,
+  writeDataFrameBody,
+  writeSendPidBody,
+} from './data-frame.js';
 import { FrameTooLargeError } from './errors.js';
 import { encodeBody } from './frame-codec.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Frame } from './protocol.js';
@@ -103,15 +110,31 @@ export class FrameWriter {
       if (size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
       const out = this.#reserve(HEADER + size);
       const at = this.#at;
-      out.writeUInt32BE(size, at);
+      putU32(out, size, at);
       this.#at = writeDataFrameBody(frame, out, at + HEADER);
     } else {
       const body = encodeBody(frame, this.maxFrameBytes);
       const out = this.#reserve(HEADER + body.length);
-      out.writeUInt32BE(body.length, this.#at);
+      putU32(out, body.length, this.#at);
       out.set(body, this.#at + HEADER);
       this.#at += HEADER + body.length;
     }
+    this.#count++;
+    this.#schedule();
+  }
+
+  /**
+   * Queue a SendPid frame (`[21, pid, payload]`) without building the frame array: the same
+   * bytes as `push([FrameType.SendPid, pid, payload])`, on every remote message's path.
+   */
+  pushPid(pid: number, payload: Uint8Array): void {
+    if (this.#closed) return;
+    const size = sendPidBodySize(pid, payload.length);
+    if (size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
+    const out = this.#reserve(HEADER + size);
+    const at = this.#at;
+    putU32(out, size, at);
+    this.#at = writeSendPidBody(pid, payload, out, at + HEADER);
     this.#count++;
     this.#schedule();
   }

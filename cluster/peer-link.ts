@@ -158,6 +158,15 @@ export class PeerLink {
     return w.isCongested ? w.whenWritable() : undefined;
   }
 
+  /** {@link sendData} for a SendPid frame (`pid` is also the lane key), without the frame array. */
+  sendPid(pid: number, payload: Uint8Array): Promise<void> | undefined {
+    if (this.#down !== undefined) return undefined;
+    const lanes = this.#lanes;
+    const w = lanes.length === 0 ? this.#main : lanes[pid % lanes.length]!;
+    w.pushPid(pid, payload);
+    return w.isCongested ? w.whenWritable() : undefined;
+  }
+
   /** Called when the handshake is done: open lanes, start heartbeats. */
   start(detector: ResolvedDetectorOptions, lanes: number): void {
     this.isUp = true;

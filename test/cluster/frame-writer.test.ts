@@ -73,6 +73,31 @@ describe('FrameWriter', () => {
     writer.close();
   });
 
+  it('pushPid writes the same bytes as pushing the SendPid frame, for 32- and 53-bit pids', () => {
+    const a = recording();
+    const b = recording();
+    for (const [pid, size] of [
+      [1024, 64],
+      [2 ** 40 + 7, 300],
+      [Number.MAX_SAFE_INTEGER, 70_000],
+    ] as const) {
+      const payload = Buffer.alloc(size, size & 0xff);
+      a.writer.push([FrameType.SendPid, pid, payload]);
+      b.writer.pushPid(pid, payload);
+    }
+    a.writer.flush();
+    b.writer.flush();
+    expect(Buffer.from(b.writes[0]!)).toEqual(Buffer.from(a.writes[0]!));
+    expect(decodeAll(b.writes).map((f) => f[1])).toEqual([1024, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER]);
+    expect(b.writer.frames).toBe(3);
+  });
+
+  it('pushPid refuses a frame over the cap at the call', () => {
+    const w = new FrameWriter(new BufferedStream(() => true), 100);
+    expect(() => w.pushPid(1024, Buffer.alloc(200))).toThrow(/100/);
+    expect(w.isCongested).toBe(false);
+  });
+
   it('drops what is queued on close and writes nothing after', () => {
     const { writer, writes } = recording();
     writer.push([FrameType.Heartbeat, 1]);
