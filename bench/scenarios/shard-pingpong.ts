@@ -10,6 +10,11 @@
  *   default export) against the Wasm `pong`, with and without the idle spin, and with each idle
  *   wait (`async`, `block`, `hybrid`; hybrid also for throughput); vs `postMessage`.
  *
+ * - lean rings: the same hops between two workers over our ring and doorbell primitives alone, with
+ *   plain JS in place of the Wasm guests (bench/scheduler/lean-ring.ts) — the floor the scheduler
+ *   path (Mesh, ShardNode routing, Runtime mailbox, Wasm host) is measured against. Same messages
+ *   (12-byte bodies in pid records), same number in flight, same spin and idle wait.
+ *
  * This file is also the JS actor module the shards load (its default export), so the benchmark
  * needs no extra files.
  */
@@ -23,6 +28,7 @@ import { LatencyRecorder } from '../harness/latency.js';
 import { compare } from '../harness/result.js';
 import type { Metric, Scenario } from '../harness/scenario.js';
 import { measureThroughput } from '../harness/throughput.js';
+import { leanRingPair } from '../scheduler/lean-ring.js';
 
 /** The latency prober (runs on a shard): `{ pong, count, report }` → `{ nanos: number[] }` to report. */
 const prober = {
@@ -123,6 +129,12 @@ function postMessageBaseline(): Baseline {
   };
 }
 
+/** This module as shards load it: compiled JS (dist/ when vitest runs the TS source). */
+function proberUrl(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts') ? new URL('../../dist/bench/scenarios/shard-pingpong.js', here) : new URL(here);
+}
+
 /** A scheduler with Wasm pong on shard 1; `batch` spawns a Wasm ping on shard 0 per batch. */
 function shardPair(spinMicros: number, idleWait: IdleWait = 'async') {
   const s = new Scheduler({ shards: 2, spinMicros, idleWait, logger: silentLogger });
@@ -130,7 +142,7 @@ function shardPair(spinMicros: number, idleWait: IdleWait = 'async') {
   let settle: (msg: unknown) => void = () => {};
   const report = s.spawn({ receive: (m: unknown) => settle(m) });
   const next = () => new Promise<unknown>((resolve) => (settle = resolve));
-  const prober = s.spawn({ module: new URL(import.meta.url) }, { placement: { shard: 0 } });
+  const prober = s.spawn({ module: proberUrl() }, { placement: { shard: 0 } });
   return {
     async throughput(rounds: number, inflight: number): Promise<void> {
       const args = new DataView(new ArrayBuffer(24));
@@ -172,12 +184,22 @@ export const scenario: Scenario = {
     const metrics: Metric[] = [];
     const base = postMessageBaseline();
     const rings = shardPair(spin);
+    const lean = leanRingPair({ spinMicros: spin });
     try {
       log('throughput: postMessage');
       const b = await measureThroughput(
         async (n) => {
           const rounds = Math.max(inflight, Math.ceil(n / 2));
           await base.throughput(rounds, inflight);
+          return rounds * 2;
+        },
+        { seconds: seconds / 2, initialBatch: BATCH, minBatchMs: 100 },
+      );
+      log('throughput: lean rings');
+      const l = await measureThroughput(
+        async (n) => {
+          const rounds = Math.max(inflight, Math.ceil(n / 2));
+          await lean.throughput(rounds, inflight);
           return rounds * 2;
         },
         { seconds: seconds / 2, initialBatch: BATCH, minBatchMs: 100 },
@@ -196,6 +218,14 @@ export const scenario: Scenario = {
           name: `postMessage, ${inflight} in flight`,
           value: b.perSecond,
         }),
+        compare(`lean rings, JS ping/pong, ${inflight} in flight`, 'msgs/s', l.perSecond, {
+          name: `postMessage, ${inflight} in flight`,
+          value: b.perSecond,
+        }),
+        compare(`rings, Wasm ping/pong vs lean rings, ${inflight} in flight`, 'msgs/s', r.perSecond, {
+          name: `lean rings, JS ping/pong, ${inflight} in flight`,
+          value: l.perSecond,
+        }),
       );
       log('latency');
       await base.latency(2000);
@@ -209,7 +239,7 @@ export const scenario: Scenario = {
         }),
       );
     } finally {
-      await rings.close();
+      await Promise.all([rings.close(), lean.close()]);
     }
     for (const idleWait of ['async', 'block', 'hybrid'] as const) {
       const idle = shardPair(0, idleWait);
