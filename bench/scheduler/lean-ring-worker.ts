@@ -27,6 +27,12 @@ export interface LeanRingWorkerData {
 /** The pids the two ends address each other by (any distinct numbers: nothing routes on them). */
 export const PING_PID = 1;
 export const PONG_PID = 2;
+/**
+ * Publish (and ring the peer) after this many writes even mid-batch, as the scheduler's Mesh does
+ * (`publishEvery`, default 64): the peer starts on the first replies while we write the rest, so
+ * the two threads overlap instead of taking turns with whole batches.
+ */
+const PUBLISH_EVERY = 64;
 /** Loop passes without sleeping before one event-loop turn (commands, termination notices). */
 const PASSES_PER_TURN = 1024;
 
@@ -50,12 +56,24 @@ let remaining = 0;
 let outstanding = 0;
 /** Sends that found the ring full (never with the default ring and 256 in flight; kept correct). */
 let pendingPing = 0;
+let unpublished = 0;
 const pendingPong: Array<[number, Uint8Array]> = [];
+
+/** After each write: publish early every PUBLISH_EVERY writes (the loop publishes the rest). */
+function wrote(): void {
+  if (++unpublished >= PUBLISH_EVERY) publish();
+}
+
+function publish(): void {
+  unpublished = 0;
+  if (tx.publish()) theirs.ring();
+}
 
 function bounce(seq: number): void {
   outstanding++;
   bufView.setUint32(8, seq, true);
   if (pendingPing > 0 || !tx.trySendPid(PONG_PID, buf)) pendingPing++;
+  else wrote();
 }
 
 const onPid =
@@ -64,6 +82,7 @@ const onPid =
         for (let i = 0; i < 8; i++) pidBytes[i] = body[i] as number;
         const to = pidF64[0] as number;
         if (pendingPong.length > 0 || !tx.trySendPid(to, body)) pendingPong.push([to, body]);
+        else wrote();
       }
     : (): void => {
         outstanding--;
@@ -87,8 +106,8 @@ function retryPending(): void {
 
 const hasWork = (): boolean => rx.hasData() || pendingPing > 0 || pendingPong.length > 0;
 
-// The shard loop in miniature: read a batch, answer in place, publish once, ring the peer (a
-// notify only when it sleeps), and sleep with the same spin and idle wait as the shards.
+// The shard loop in miniature: read a batch, answer in place (publishing every PUBLISH_EVERY
+// writes), publish the rest, ring the peer (a notify only when it sleeps), and sleep with the same spin and idle wait as the shards.
 const loop = (): void => {
   let passes = 0;
   do {
@@ -96,7 +115,7 @@ const loop = (): void => {
     // The peer raised wantSpace: never here (trySendPid does not queue), but honour the protocol.
     if (spaceFreed) theirs.ring();
     retryPending();
-    if (tx.publish()) theirs.ring();
+    publish();
     if (++passes >= PASSES_PER_TURN) {
       setImmediate(loop);
       return;
@@ -108,6 +127,6 @@ port.on('message', (cmd: { rounds: number; inflight: number }) => {
   remaining = cmd.rounds;
   outstanding = 0;
   for (let i = 0; i < cmd.inflight && outstanding < remaining; i++) bounce(i);
-  if (tx.publish()) theirs.ring();
+  publish();
 });
 loop();
