@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { loadServeConfig, parseServeConfig } from '../../cli/config.js';
-import { eventually } from '../helpers/eventually.js';
+import { startServeChild } from './serve-child.js';
 
 const main = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
 
@@ -99,36 +99,16 @@ describe('serve config files', () => {
     const taken = (blocker.address() as { port: number }).port;
     const file = join(dir, 'serve.json');
     await writeFile(file, JSON.stringify({ port: taken, shards: 1, services: ['e=echo'] }));
-    const child = spawn(process.execPath, [main, 'serve', '--config', file, '--port', '0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    const port = await eventually(
-      () => {
-        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-        expect(m).not.toBeNull();
-        return Number(m![1]);
-      },
-      { timeout: 20_000 },
-    );
+    const served = await startServeChild(['--config', file, '--port', '0'], children);
+    const { port } = served;
     expect(port).not.toBe(taken);
-    expect(out).toContain('services: e');
+    expect(served.out()).toContain('services: e');
     const call = await fetch(`http://127.0.0.1:${port}/call/e`, { method: 'POST', body: 'from config' });
     expect(await call.text()).toBe('from config');
     expect((await fetch(`http://127.0.0.1:${port}/call/kv`, { method: 'POST', body: 'x' })).status).toBe(404);
-    const exited = new Promise<number | null>((ok) => child.once('exit', ok));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await served.stop()).toBe(0);
     // A clean shutdown: the services supervisor stops its children, nothing crashes on the way.
-    expect(err).toBe('');
+    expect(served.err()).toBe('');
   });
 
   test('a bad config stops the command before anything starts, with the problem on stderr', async () => {

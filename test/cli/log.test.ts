@@ -1,12 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createLogger, parseLogFormat, parseLogLevel } from '../../cli/log.js';
 import { silentLogger } from '../../runtime/index.js';
 import { eventually } from '../helpers/eventually.js';
+import { startServeChild } from './serve-child.js';
 
-const main = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
@@ -69,31 +67,15 @@ describe('serve loggers', () => {
   });
 
   test("wactor serve --log-format json writes a shard's crash report as a JSON line", async () => {
-    const child = spawn(
-      process.execPath,
-      [main, 'serve', '--port', '0', '--shards', '1', '--log-format', 'json'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    const port = await eventually(() => Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]), {
-      timeout: 20_000,
-    });
+    const served = await startServeChild(['--port', '0', '--shards', '1', '--log-format', 'json'], children);
+    const { port } = served;
     await fetch(`http://127.0.0.1:${port}/spawn/crasher?name=boom`, { method: 'POST', body: '' });
     expect(
       (await fetch(`http://127.0.0.1:${port}/call/boom`, { method: 'POST', body: 'unreachable' })).status,
     ).toBe(502);
     const report = await eventually(() => {
-      const records = err
+      const records = served
+        .err()
         .split('\n')
         .filter(Boolean)
         .map(
@@ -106,8 +88,6 @@ describe('serve loggers', () => {
     expect(report.error!.message).toMatch(/unreachable/);
     // Reported inside the shard's worker, relayed to the main thread's pino logger.
     expect(report.shard).toBe(0);
-    const exited = new Promise<number | null>((ok) => child.once('exit', ok));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await served.stop()).toBe(0);
   });
 });
