@@ -185,34 +185,23 @@ export const scenario: Scenario = {
     const base = postMessageBaseline();
     const rings = shardPair(spin);
     const lean = leanRingPair({ spinMicros: spin });
+    /** Messages/s of a pair with `inflight` round trips in flight (two messages per round trip). */
+    const msgsPerSecond = (pair: { throughput(rounds: number, inflight: number): Promise<unknown> }) =>
+      measureThroughput(
+        async (n) => {
+          const rounds = Math.max(inflight, Math.ceil(n / 2));
+          await pair.throughput(rounds, inflight);
+          return rounds * 2;
+        },
+        { seconds: seconds / 2, initialBatch: BATCH, minBatchMs: 100 },
+      );
     try {
       log('throughput: postMessage');
-      const b = await measureThroughput(
-        async (n) => {
-          const rounds = Math.max(inflight, Math.ceil(n / 2));
-          await base.throughput(rounds, inflight);
-          return rounds * 2;
-        },
-        { seconds: seconds / 2, initialBatch: BATCH, minBatchMs: 100 },
-      );
+      const b = await msgsPerSecond(base);
       log('throughput: lean rings');
-      const l = await measureThroughput(
-        async (n) => {
-          const rounds = Math.max(inflight, Math.ceil(n / 2));
-          await lean.throughput(rounds, inflight);
-          return rounds * 2;
-        },
-        { seconds: seconds / 2, initialBatch: BATCH, minBatchMs: 100 },
-      );
+      const l = await msgsPerSecond(lean);
       log('throughput: rings');
-      const r = await measureThroughput(
-        async (n) => {
-          const rounds = Math.max(inflight, Math.ceil(n / 2));
-          await rings.throughput(rounds, inflight);
-          return rounds * 2;
-        },
-        { seconds: seconds / 2, initialBatch: BATCH, minBatchMs: 100 },
-      );
+      const r = await msgsPerSecond(rings);
       metrics.push(
         compare(`rings, Wasm ping/pong, ${inflight} in flight`, 'msgs/s', r.perSecond, {
           name: `postMessage, ${inflight} in flight`,
@@ -246,22 +235,8 @@ export const scenario: Scenario = {
       try {
         if (idleWait === 'hybrid') {
           // Throughput too: hybrid is the idle wait that changes what a wake-up costs the sender.
-          const b = await measureThroughput(
-            async (n) => {
-              const rounds = Math.max(inflight, Math.ceil(n / 2));
-              await base.throughput(rounds, inflight);
-              return rounds * 2;
-            },
-            { seconds: seconds / 2, initialBatch: BATCH, minBatchMs: 100 },
-          );
-          const h = await measureThroughput(
-            async (n) => {
-              const rounds = Math.max(inflight, Math.ceil(n / 2));
-              await idle.throughput(rounds, inflight);
-              return rounds * 2;
-            },
-            { seconds: seconds / 2, initialBatch: BATCH, minBatchMs: 100 },
-          );
+          const b = await msgsPerSecond(base);
+          const h = await msgsPerSecond(idle);
           metrics.push(
             compare(`rings, idleWait hybrid, no spin, ${inflight} in flight`, 'msgs/s', h.perSecond, {
               name: `postMessage, ${inflight} in flight`,
