@@ -14,7 +14,7 @@
  */
 import { Packr } from 'msgpackr';
 import { type ClusterNode, RpcTimeoutError } from '../cluster/index.js';
-import type { Context, DownMessage, LocalNode, Pid } from '../runtime/index.js';
+import type { Context, DownMessage, LocalNode, MonitorRef, Pid } from '../runtime/index.js';
 import {
   formatPid,
   InvalidArgumentError,
@@ -137,10 +137,15 @@ export function callLocal(
   timeout: number,
   signal?: AbortSignal,
 ): Promise<Uint8Array> {
+  return inCallProcess(node, (ctx) => requestReply(ctx, target, body, timeout, signal));
+}
+
+/** Run `call` in one short-lived process on `node` and settle with its outcome. */
+function inCallProcess(node: LocalNode, call: (ctx: Context) => Promise<Uint8Array>): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     node.spawn(
       async (ctx) => {
-        await requestReply(ctx, target, body, timeout, signal).then(resolve, reject);
+        await call(ctx).then(resolve, reject);
       },
       { label: 'http-call' },
     );
@@ -257,65 +262,62 @@ export function callRemote(
   timeout: number,
   signal?: AbortSignal,
 ): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    node.spawn(
-      async (ctx) => {
-        if (signal?.aborted) return reject(signal.reason);
-        const deadline = Date.now() + timeout + 1000;
-        const timedOut = () => new CallError(504, `no reply from ${name} on ${owner} within ${timeout} ms`);
-        // After the proxy's `normal`/`noproc` down no monitor is left to report a dropped link
-        // while its result is still in flight: hear of it from the cluster instead.
-        const self = ctx.self;
-        const offNodeDown = cluster.on('nodedown', (e) => {
-          if (e.node === owner) node.send(self, LINK_DOWN);
+  return inCallProcess(node, async (ctx) => {
+    signal?.throwIfAborted();
+    const deadline = Date.now() + timeout + 1000;
+    const timedOut = () => new CallError(504, `no reply from ${name} on ${owner} within ${timeout} ms`);
+    // After the proxy's `normal`/`noproc` down no monitor is left to report a dropped link
+    // while its result is still in flight: hear of it from the cluster instead.
+    const self = ctx.self;
+    const offNodeDown = cluster.on('nodedown', (e) => {
+      if (e.node === owner) node.send(self, LINK_DOWN);
+    });
+    const stopOnAbort = wakeOnAbort(ctx, signal);
+    let ref: MonitorRef | undefined;
+    try {
+      const args = packr.pack({ target: name, origin: cluster.name, replyTo: self, timeout, body });
+      let proxy: Pid;
+      try {
+        // Bounded by the call's deadline, not the cluster's rpcTimeout: a peer too busy to
+        // spawn the proxy is a timeout of this call.
+        proxy = await cluster.spawnRemote(owner, CALL_FACTORY, args, {
+          timeout: Math.max(1, deadline - Date.now()),
         });
-        const stopOnAbort = wakeOnAbort(ctx, signal);
-        const args = packr.pack({ target: name, origin: cluster.name, replyTo: ctx.self, timeout, body });
-        let proxy: Pid;
-        try {
-          // Bounded by the call's deadline, not the cluster's rpcTimeout: a peer too busy to
-          // spawn the proxy is a timeout of this call.
-          proxy = await cluster.spawnRemote(owner, CALL_FACTORY, args, {
-            timeout: Math.max(1, deadline - Date.now()),
+      } catch (err) {
+        if (err instanceof RpcTimeoutError) throw timedOut();
+        throw new CallError(502, `cannot call ${name} on ${owner}: ${(err as Error).message}`);
+      }
+      ref = cluster.monitorRemote(self, { node: owner, pid: proxy });
+      // The result rides a data lane and the proxy's down the control channel, so the down may
+      // overtake it; a proxy that ended normally — or before the monitor was set up (`noproc`) —
+      // has sent its result: keep waiting for it until the deadline.
+      for (;;) {
+        const msg = await ctx
+          .receive<Uint8Array | DownMessage | typeof LINK_DOWN | typeof ABORTED>({
+            timeout: Math.max(0, deadline - Date.now()),
+            match: (m) => m instanceof Uint8Array || isDown(m, ref) || m === LINK_DOWN || m === ABORTED,
+          })
+          .catch((err: unknown) => {
+            throw err instanceof ReceiveTimeoutError ? timedOut() : err;
           });
-        } catch (err) {
-          offNodeDown();
-          stopOnAbort();
-          if (err instanceof RpcTimeoutError) return reject(timedOut());
-          return reject(new CallError(502, `cannot call ${name} on ${owner}: ${(err as Error).message}`));
+        if (msg === ABORTED) throw signal!.reason;
+        if (msg instanceof Uint8Array) {
+          const r = outcome(msg, name, owner);
+          if (r instanceof CallError) throw r;
+          return r;
         }
-        const ref = cluster.monitorRemote(ctx.self, { node: owner, pid: proxy });
-        // The result rides a data lane and the proxy's down the control channel, so the down
-        // may overtake it; a proxy that ended normally — or before the monitor was set up
-        // (`noproc`) — has sent its result: keep waiting for it until the deadline.
-        try {
-          for (;;) {
-            const msg = await ctx.receive<Uint8Array | DownMessage | typeof LINK_DOWN | typeof ABORTED>({
-              timeout: Math.max(0, deadline - Date.now()),
-              match: (m) => m instanceof Uint8Array || isDown(m, ref) || m === LINK_DOWN || m === ABORTED,
-            });
-            if (msg === ABORTED) return reject(signal!.reason);
-            if (msg instanceof Uint8Array) {
-              const r = outcome(msg, name, owner);
-              return r instanceof CallError ? reject(r) : resolve(r);
-            }
-            if (msg === LINK_DOWN || (msg as DownMessage).reason === 'noconnection') {
-              return reject(new CallError(502, `the link to ${owner} dropped during the call to ${name}`));
-            }
-            const { reason } = msg as DownMessage;
-            if (reason !== 'normal' && reason !== 'noproc') {
-              return reject(new CallError(502, `${name} on ${owner}: the call proxy ended (${reason})`));
-            }
-          }
-        } catch (err) {
-          reject(err instanceof ReceiveTimeoutError ? timedOut() : err);
-        } finally {
-          offNodeDown();
-          stopOnAbort();
-          cluster.demonitorRemote(ref);
+        if (msg === LINK_DOWN || (msg as DownMessage).reason === 'noconnection') {
+          throw new CallError(502, `the link to ${owner} dropped during the call to ${name}`);
         }
-      },
-      { label: 'http-call' },
-    );
+        const { reason } = msg as DownMessage;
+        if (reason !== 'normal' && reason !== 'noproc') {
+          throw new CallError(502, `${name} on ${owner}: the call proxy ended (${reason})`);
+        }
+      }
+    } finally {
+      offNodeDown();
+      stopOnAbort();
+      if (ref !== undefined) cluster.demonitorRemote(ref);
+    }
   });
 }
