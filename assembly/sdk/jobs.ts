@@ -23,9 +23,11 @@ export class JobResult {
   id: f64 = 0;
   /** True if the job returned; false if it threw, timed out or was refused. */
   ok: bool = false;
-  /** Start and length of the result bytes (ok) or of the error text `<code> <message>`. */
-  ptr: usize = 0;
-  length: i32 = 0;
+  /**
+   * The result bytes (ok) or the error text `<code> <message>`, as a view into the message that
+   * carried them: every read-only `Message` helper (`text`, `bytes`, `is`, `u32At`, …) applies.
+   */
+  readonly body: Message = new Message();
 
   /** The job result message in `msg`, or null if `msg` is not one. */
   static parse(msg: Message): JobResult | null {
@@ -35,21 +37,14 @@ export class JobResult {
     const r = new JobResult();
     r.ok = msg.u32At(4) == 0;
     r.id = msg.f64At(8);
-    r.ptr = msg.ptr + <usize>HEADER;
-    r.length = msg.length - HEADER;
+    r.body.ptr = msg.ptr + <usize>HEADER;
+    r.body.length = msg.length - HEADER;
     return r;
   }
 
-  /** The result (or error text) as UTF-8. */
+  /** The result (or error text) as UTF-8: `body.text()`. */
   text(): string {
-    return String.UTF8.decodeUnsafe(this.ptr, <usize>this.length);
-  }
-
-  /** A copy of the result bytes (or error text). */
-  bytes(): Uint8Array {
-    const out = new Uint8Array(this.length);
-    memory.copy(out.dataStart, this.ptr, <usize>this.length);
-    return out;
+    return this.body.text();
   }
 
   /** For an error: the error code (`WACTOR_ERR_...`), else "". */
