@@ -10,7 +10,9 @@
  * bytes, or the failure (status and message). The caller also watches the proxy with
  * `monitorRemote`, so a dropped link or a proxy that dies abnormally ends the call at once rather
  * than by timeout. (The proxy can finish before that monitor is set up — a crash is quick — which
- * is why the outcome travels as a message and not as the proxy's exit reason.)
+ * is why the outcome travels as a message and not as the proxy's exit reason.) The proxy in
+ * turn monitors the caller's process, so a caller that gives up (client gone, deadline passed,
+ * link dropped) stops the proxy instead of leaving it to wait out its own bound.
  */
 import { Packr } from 'msgpackr';
 import { type ClusterNode, RpcTimeoutError } from '../cluster/index.js';
@@ -72,9 +74,14 @@ type ProxyResult =
 const isDown = (m: unknown, ref: unknown): m is DownMessage =>
   (m as DownMessage)?.type === 'down' && (m as DownMessage).ref === ref;
 
+/** A call whose caller went away (see `abandonOn`): nobody is left to tell, so nothing is sent. */
+class CallAbandonedError extends CallError {}
+
 /**
  * From inside a process: send `body` to `target` as a request and wait for the reply bytes.
  * Rejects with a {@link CallError}: 502 if the target ends first, 504 if no reply in time.
+ * Aborting `signal` rejects with its reason at once; so does the down of `abandonOn` (a monitor
+ * this process holds on whoever waits for the result) with a 502.
  *
  * @example
  * node.spawn(async (ctx) => console.log(await requestReply(ctx, echo, bytes, 1000)));
@@ -85,6 +92,7 @@ export async function requestReply(
   body: Uint8Array,
   timeout: number,
   signal?: AbortSignal,
+  abandonOn?: MonitorRef,
 ): Promise<Uint8Array> {
   signal?.throwIfAborted();
   const ref = ctx.monitor(target);
@@ -93,11 +101,19 @@ export async function requestReply(
   try {
     const msg = await ctx.receive<Uint8Array | DownMessage | typeof ABORTED>({
       timeout,
-      match: (m) => m instanceof Uint8Array || isDown(m, ref) || m === ABORTED,
+      match: (m) =>
+        m instanceof Uint8Array ||
+        isDown(m, ref) ||
+        m === ABORTED ||
+        (abandonOn !== undefined && isDown(m, abandonOn)),
     });
     if (msg instanceof Uint8Array) return msg;
     if (msg === ABORTED) throw signal!.reason;
-    throw new CallError(502, `${formatPid(target)} ended (${(msg as DownMessage).reason}) before replying`);
+    const down = msg as DownMessage;
+    if (down.ref !== ref) {
+      throw new CallAbandonedError(502, `the caller ${formatPid(down.pid)} ended (${down.reason})`);
+    }
+    throw new CallError(502, `${formatPid(target)} ended (${down.reason}) before replying`);
   } catch (err) {
     if (err instanceof ReceiveTimeoutError) {
       throw new CallError(504, `no reply from ${formatPid(target)} within ${timeout} ms`);
@@ -195,8 +211,12 @@ export function serveCalls(cluster: ClusterNode): void {
     const args = parseProxyArgs(raw);
     return runtime.spawn(
       async (ctx) => {
-        // Every way this ends sends the caller a result: a proxy that crashed instead could do
-        // so before the caller's monitor exists, and the caller would wait out its deadline.
+        const origin = { node: args.origin, pid: args.replyTo };
+        // The caller's process ends when its client goes away, its deadline passes, or its link
+        // drops: then this proxy stops too, instead of waiting out its own bound for nobody.
+        const callerRef = cluster.monitorRemote(ctx.self, origin);
+        // Every other way this ends sends the caller a result: a proxy that crashed instead could
+        // do so before the caller's monitor exists, and the caller would wait out its deadline.
         let result: ProxyResult;
         try {
           const target = ctx.whereis(args.target);
@@ -206,12 +226,14 @@ export function serveCalls(cluster: ClusterNode): void {
                   status: 404,
                   error: `no process registered as ${JSON.stringify(args.target)} on ${cluster.name}`,
                 }
-              : { reply: await requestReply(ctx, target, args.body, args.timeout) };
+              : { reply: await requestReply(ctx, target, args.body, args.timeout, undefined, callerRef) };
         } catch (err) {
+          if (err instanceof CallAbandonedError) return;
           const status = err instanceof CallError ? err.status : 502;
           result = { status, error: `${args.target} on ${cluster.name}: ${(err as Error).message}` };
+        } finally {
+          cluster.demonitorRemote(callerRef);
         }
-        const origin = { node: args.origin, pid: args.replyTo };
         try {
           await cluster.sendTo(origin, packr.pack(result));
         } catch (err) {
@@ -247,7 +269,7 @@ function outcome(bytes: Uint8Array, name: string, owner: string): Uint8Array | C
  * Call the actor registered as `name` on the peer `owner` (see the module comment). The reply
  * travels back over the cluster. One deadline, `timeout` + 1 s for the link, bounds the whole
  * call: the proxy's spawn on the peer and the wait for its result. Aborting `signal` ends the
- * caller's process at once (the proxy on the peer still runs to its own bound).
+ * caller's process at once; the proxy, which monitors that process, then stops as well.
  *
  * @example
  * const owner = cluster.whereisGlobal('kv');

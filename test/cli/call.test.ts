@@ -152,7 +152,7 @@ describe('POST /call and /send to a global name on a peer', () => {
     expect(err.message).toMatch(/^ on b: .*name/);
   });
 
-  test('a call to a peer that the client abandons ends its call process at once', async () => {
+  test('a call to a peer that the client abandons ends its call process, and then the proxy on the peer', async () => {
     const abort = new AbortController();
     // farctr never answers 'inc': the call waits on b until the client gives up.
     const pending = httpA('/call/farctr?timeout=60000', { ...post('inc'), signal: abort.signal }).catch(
@@ -162,14 +162,17 @@ describe('POST /call and /send to a global name on a peer', () => {
       ((await (await httpA('/processes')).json()) as { label: string }[]).filter(
         (p) => p.label === 'http-call',
       );
-    await eventually(async () => {
-      const procs = (await (await httpB('/processes')).json()) as { label: string }[];
-      expect(procs.some((p) => p.label === 'call-proxy')).toBe(true);
-    });
+    const proxies = async () =>
+      ((await (await httpB('/processes')).json()) as { label: string }[]).filter(
+        (p) => p.label === 'call-proxy',
+      );
+    await eventually(async () => expect(await proxies()).toHaveLength(1));
     expect(await callers()).toHaveLength(1);
     abort.abort();
     expect(await pending).toBe('AbortError');
     await eventually(async () => expect(await callers()).toHaveLength(0));
+    // The proxy's own bound is 60 s; it stops on its caller's down instead.
+    await eventually(async () => expect(await proxies()).toHaveLength(0));
   });
 
   // Last: it takes b out of the cluster.
