@@ -1,8 +1,9 @@
 /**
  * A cluster node: wraps any {@link LocalNode} (a `Runtime` today) and links it to peer nodes
- * over an authenticated transport. This file owns the links (bring-up, mesh, dispatch) and the
- * public API; the handshake (link-handshake.ts), seeds (seed-dialer.ts), global names, remote
- * monitors and the RPC server live in their own files.
+ * over an authenticated transport. This file owns the public API and what arrives on the links
+ * (dispatch); link bring-up — accept, dial, handshake, crossing dials, the mesh — is
+ * link-manager.ts, and the handshake frames (link-handshake.ts), seeds (seed-dialer.ts), global
+ * names, remote monitors and the RPC server live in their own files.
  * docs/cluster.md is the guide; docs/protocol.md the wire.
  *
  * @example
@@ -22,24 +23,17 @@ import { ClusterEventHub, type ClusterEvents } from './cluster-events.js';
 import { DuplicateLinkError, ProtocolError, UnknownNameError, UnknownNodeError } from './errors.js';
 import { GlobalNames } from './global-names.js';
 import type { Identity } from './identity.js';
-import { awaitHello, awaitWelcome, type HandshakeView, helloRefusal } from './link-handshake.js';
-import { LinkTable } from './link-table.js';
+import { type LinkHooks, LinkManager } from './link-manager.js';
+import type { LinkTable } from './link-table.js';
 import { type ClusterNodeOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { PeerLink } from './peer-link.js';
+import type { PeerLink } from './peer-link.js';
 import { ProcessWatcher } from './process-watcher.js';
-import {
-  type Frame,
-  FrameType,
-  type HelloFrame,
-  type PeerAddress,
-  PROTOCOL_VERSION,
-  RpcMethod,
-} from './protocol.js';
+import { type Frame, FrameType, RpcMethod } from './protocol.js';
 import { RemoteMonitors } from './remote-monitors.js';
 import { RemoteNode } from './remote-node.js';
 import { RpcServer, type SpawnableFactory } from './rpc-server.js';
 import { SeedDialer } from './seed-dialer.js';
-import type { Connection, Listener, Transport } from './transport.js';
+import type { Listener, Transport } from './transport.js';
 import { createTlsTransport } from './transport-tls.js';
 
 export type { ClusterEvents, NodeDownEvent, NodeUpEvent } from './cluster-events.js';
@@ -79,9 +73,8 @@ export class ClusterNode {
   readonly #o: ResolvedOptions;
   #listener: Listener | undefined;
   readonly #seeds: SeedDialer;
-  readonly #links = new LinkTable();
-  readonly #handshaking = new Set<PeerLink>();
-  readonly #dialing = new Set<string>();
+  readonly #bringup: LinkManager;
+  readonly #links: LinkTable;
   readonly #watcher: ProcessWatcher;
   readonly #names: GlobalNames;
   readonly #monitors: RemoteMonitors;
@@ -101,8 +94,10 @@ export class ClusterNode {
     this.runtime = o.runtime;
     this.identity = o.identity;
     this.transport = transport;
+    this.#bringup = new LinkManager(this, o, transport, this.#hooks());
+    this.#links = this.#bringup.table;
     this.#seeds = new SeedDialer(o.seeds, o.reconnect, {
-      dial: (host, port) => this.#dial(host, port),
+      dial: (host, port) => this.#bringup.dial(host, port),
       isLinked: (node) => this.#links.has(node),
       log: (line) => o.logger.debug(`cluster ${o.name}: ${line}`),
     });
@@ -134,7 +129,7 @@ export class ClusterNode {
     } else transport = o.transport;
     const node = new ClusterNode(o, transport);
     try {
-      node.#listener = await transport.listen(o.host, o.port, (conn) => node.#onInbound(conn));
+      node.#listener = await transport.listen(o.host, o.port, (conn) => node.#bringup.accept(conn));
     } catch (err) {
       node.#watcher.close();
       await transport.close();
@@ -168,157 +163,32 @@ export class ClusterNode {
     return { ...this.#counters, framesIn: links.framesIn, framesOut: links.framesOut, peers: links.size };
   }
 
-  // ---------------------------------------------------------------- links and handshake
+  // ---------------------------------------------------------------- links (link-manager.ts)
 
-  /** This node's state as the handshake sees it. */
-  get #view(): HandshakeView {
-    return { self: this.name, links: this.#links.byName, dialing: this.#dialing };
-  }
-
-  #onInbound(conn: Connection): void {
-    if (this.#closing) {
-      conn.destroy();
-      return;
-    }
-    const link = new PeerLink(conn, {
-      dialed: false,
-      logger: this.#o.logger,
-      maxFrameBytes: this.#o.maxFrameBytes,
-    });
-    this.#handshaking.add(link);
-    link.onDown(() => {
-      this.#handshaking.delete(link);
-      // A name is only assigned on acceptance: a nameless link never completed its handshake.
-      if (link.name === '' && !link.retired) this.#counters.linksRefused++;
-    });
-    awaitHello(link, this.#o.handshakeTimeout, (hello) => {
-      this.#handshaking.delete(link);
-      this.#acceptHello(link, hello);
-    });
-  }
-
-  #refuse(link: PeerLink, reason: string): void {
-    this.#o.logger.warn(`cluster ${this.name}: refused link from ${link.conn.remoteAddress}: ${reason}`);
-    link.send([FrameType.Reject, reason, this.name]);
-    void link.close(`refused: ${reason}`);
-  }
-
-  #acceptHello(link: PeerLink, hello: HelloFrame): void {
-    const refusal = helloRefusal(this.#view, hello, link);
-    if (refusal !== undefined) {
-      this.#refuse(link, refusal);
-      return;
-    }
-    const [, , name, incarnation, host, port, peers] = hello;
-    Object.assign(link, { name, incarnation, host, port });
-    link.send([
-      FrameType.Welcome,
-      this.name,
-      this.incarnation,
-      this.#o.advertiseHost,
-      this.port,
-      this.#links.peerAddresses(name),
-    ]);
-    this.#linkUp(link, peers, false);
-  }
-
-  /** Dial, handshake, and bring the link up; resolves the peer's name. */
-  async #dial(host: string, port: number, expected?: string): Promise<string> {
-    if (this.#closing) throw new ClosedError(`cluster node ${this.name} is closed`);
-    const conn = await this.transport.dial(host, port, { timeout: this.#o.handshakeTimeout });
-    if (this.#closing) {
-      conn.destroy();
-      throw new ClosedError(`cluster node ${this.name} is closed`);
-    }
-    const dialName = expected ?? conn.remote.name;
-    if (dialName !== undefined) this.#dialing.add(dialName);
-    const link = new PeerLink(conn, {
-      dialed: true,
-      logger: this.#o.logger,
-      maxFrameBytes: this.#o.maxFrameBytes,
-    });
-    this.#handshaking.add(link);
-    try {
-      const hello: HelloFrame = [
-        FrameType.Hello,
-        PROTOCOL_VERSION,
-        this.name,
-        this.incarnation,
-        this.#o.advertiseHost,
-        this.port,
-        this.#links.peerAddresses(),
-      ];
-      const { welcome, held } = await awaitWelcome(link, hello, `${host}:${port}`, this.#o.handshakeTimeout);
-      const [, name, incarnation, peerHost, peerPort, peers] = welcome;
-      Object.assign(link, { name, incarnation, host: peerHost, port: peerPort });
-      const existing = this.#links.get(name);
-      if (existing !== undefined && existing.incarnation === incarnation) {
-        // Both sides accepted crossing dials; both keep the one dialed by the smaller name.
-        if (this.name < name) {
-          existing.retired = true;
-          void existing.close('superseded by a crossing dial');
-          this.#linkUp(link, peers, true, held);
-        } else {
-          link.retired = true;
-          void link.close('duplicate');
+  #hooks(): LinkHooks {
+    return {
+      frame: (link, f) => this.#dispatch(link, f),
+      up: (link, silent) => {
+        const name = link.name;
+        link.send([FrameType.RegSync, this.#names.owned()]);
+        this.#seeds.linkUp(link.host, link.port, name);
+        if (silent) {
+          this.#monitors.relink(name);
+          return;
         }
-        return name;
-      }
-      if (existing !== undefined) existing.destroy(`node ${name} restarted (new incarnation)`);
-      this.#linkUp(link, peers, false, held);
-      return name;
-    } finally {
-      this.#handshaking.delete(link);
-      if (dialName !== undefined) this.#dialing.delete(dialName);
-    }
-  }
-
-  #linkUp(link: PeerLink, peers: PeerAddress[], silent: boolean, held: Frame[] = []): void {
-    const name = link.name;
-    this.#links.add(link);
-    link.start(this.#o.detector, this.#o.lanes);
-    link.onFrame((f) => this.#dispatch(link, f));
-    // The down handler goes on before the frames that came in the welcome's chunk are dispatched:
-    // a protocol violation among them takes the link down the usual way (out of the table, names
-    // pruned, nodedown). Before, it destroyed a link that then stayed in the table — listed in
-    // peers() and refusing the peer's next hello as a duplicate.
-    link.onDown((reason) => this.#linkDown(link, reason));
-    try {
-      for (const f of held) this.#dispatch(link, f);
-    } catch (err) {
-      link.destroy((err as Error).message);
-      return;
-    }
-    link.send([FrameType.RegSync, this.#names.owned()]);
-    this.#links.broadcast([FrameType.PeerUp, name, link.host, link.port], link);
-    this.#seeds.linkUp(link.host, link.port, name);
-    for (const [peer, host, port] of peers) this.#meshDial(peer, host, port);
-    if (silent) this.#monitors.relink(name);
-    if (!silent) {
-      this.#o.logger.info(`cluster ${this.name}: nodeup ${name}`);
-      this.#events.emit('nodeup', { node: name });
-    }
-  }
-
-  /** Full mesh without crossing dials: of two nodes that learn of each other, the one whose name sorts first dials. */
-  #meshDial(peer: string, host: string, port: number): void {
-    if (this.#closing || peer === this.name || this.name > peer) return;
-    if (this.#links.has(peer) || this.#dialing.has(peer)) return;
-    this.#dial(host, port, peer).catch((err: Error) =>
-      this.#o.logger.warn(
-        `cluster ${this.name}: could not reach peer ${peer} at ${host}:${port}: ${err.message}`,
-      ),
-    );
-  }
-
-  #linkDown(link: PeerLink, reason: string): void {
-    if (!this.#links.remove(link)) return; // retired or replaced: not this node's view
-    const node = link.name;
-    this.#names.prune(node);
-    this.#monitors.linkDown(node);
-    this.#o.logger.info(`cluster ${this.name}: nodedown ${node}: ${reason}`);
-    this.#events.emit('nodedown', { node, reason });
-    if (!this.#closing) this.#seeds.linkDown(node);
+        this.#o.logger.info(`cluster ${this.name}: nodeup ${name}`);
+        this.#events.emit('nodeup', { node: name });
+      },
+      down: (link, reason) => {
+        const node = link.name;
+        this.#names.prune(node);
+        this.#monitors.linkDown(node);
+        this.#o.logger.info(`cluster ${this.name}: nodedown ${node}: ${reason}`);
+        this.#events.emit('nodedown', { node, reason });
+        if (!this.#closing) this.#seeds.linkDown(node);
+      },
+      refused: () => this.#counters.linksRefused++,
+    };
   }
 
   /**
@@ -336,7 +206,7 @@ export class ClusterNode {
     for (const l of this.#links.values())
       if (l.host === host && l.port === port) return new RemoteNode(this, l.name);
     try {
-      return new RemoteNode(this, await this.#dial(host, port));
+      return new RemoteNode(this, await this.#bringup.dial(host, port));
     } catch (err) {
       // Refused as a duplicate: the link the other side kept is (or is about to be) up.
       if (err instanceof DuplicateLinkError) {
@@ -395,7 +265,7 @@ export class ClusterNode {
         for (const [name, pid] of f[1]) this.#names.applyClaim(name, link.name, pid);
         return;
       case FrameType.PeerUp:
-        this.#meshDial(f[1], f[2], f[3]);
+        this.#bringup.meshDial(f[1], f[2], f[3]);
         return;
       case FrameType.Monitor:
         this.#monitors.monitorIn(link, f[1], f[2]);
@@ -606,9 +476,9 @@ export class ClusterNode {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#seeds.close();
-      // connect() calls waiting for a kept link give up now rather than at their timeout.
-      this.#links.close();
-      for (const l of this.#handshaking) l.destroy('node closing');
+      // Handshakes end, and connect() calls waiting for a kept link give up now rather than at
+      // their timeout.
+      this.#bringup.close();
       await Promise.all([...this.#links.values()].map((l) => l.close('node closing')));
       await this.#listener?.close();
       await this.transport.close();
