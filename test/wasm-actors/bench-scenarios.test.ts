@@ -8,7 +8,7 @@ import {
   jsHandlerPingPong,
   versusJs,
 } from '../../bench/scenarios/_wasm-bench.js';
-import { scenario as wasmPingpong } from '../../bench/scenarios/wasm-pingpong.js';
+import { rawPingPong, scenario as wasmPingpong } from '../../bench/scenarios/wasm-pingpong.js';
 import { scenario as wasmSpawn } from '../../bench/scenarios/wasm-spawn.js';
 import { expectResultShape } from '../bench/result-shape.js';
 import { ensureGuests } from './guests.js';
@@ -49,16 +49,34 @@ describe('the wasm bench scenarios and their shared helper', () => {
     ]);
   });
 
-  it('wasm-pingpong reports both hosting modes against JS handler ping-pong', async () => {
+  it('the raw Wasm ping-pong baseline bounces every message it counts (ping reports only after all replies)', async () => {
+    ensureGuests();
+    for (const inflight of [1, 4]) {
+      const raw = rawPingPong(inflight);
+      // A batch resolves only when the ping guest sent its "done" to the report pid, which it
+      // does after `rounds` replies came back; it throws otherwise.
+      expect(await raw.batch(1000)).toBe(1000);
+      expect(await raw.batch(3)).toBe(2 * Math.max(inflight, 2));
+      await raw.close();
+    }
+  });
+
+  it('wasm-pingpong reports both hosting modes against the raw guests and JS handler ping-pong', async () => {
     ensureGuests();
     const result = await runScenario(wasmPingpong, { seconds, settings: wasmPingpong.defaults });
     expectResultShape(result, 'wasm-pingpong');
     const m = byName(result);
+    const raw = 'raw wasm ping-pong (same guests, no runtime, no host)';
+    expect(m.get(raw)).toMatchObject({ unit: 'msgs/s', baseline: null });
+    expect(m.get(raw)!.value).toBeGreaterThan(0);
     expect(m.get('js handler ping-pong')).toMatchObject({ unit: 'msgs/s', baseline: null });
     for (const mode of ['isolated', 'shared']) {
       const wasm = m.get(`wasm ping-pong (${mode})`);
-      expect(wasm?.baseline?.name).toBe('js handler ping-pong');
+      expect(wasm?.baseline?.name).toBe(raw);
       expect(wasm!.value).toBeGreaterThan(0);
+      const vsJs = m.get(`wasm ping-pong (${mode}) vs JS handler`);
+      expect(vsJs?.baseline?.name).toBe('js handler ping-pong');
+      expect(vsJs!.value).toBe(wasm!.value);
     }
   });
 
