@@ -19,6 +19,7 @@
 import { createDoorbells, Doorbell, type IdleWait, type SleepOptions } from './doorbell.js';
 import { encodeUserParts, HEAD_BYTES } from './protocol.js';
 import { createRing, RingConsumer, RingProducer, type SendResult } from './ring.js';
+import type { TakePid } from './ring-consumer.js';
 
 type Reader = (body: Uint8Array, head: Uint8Array) => void;
 
@@ -105,6 +106,12 @@ export class Mesh {
    * node sets it; by default it goes to `onRecord` like any other user message of raw bytes.
    */
   onUser: (pid: number, body: Uint8Array) => void;
+  /**
+   * Offered a hot-path record in place, before `onUser` (see `RingConsumer.read`'s `takePid`):
+   * the node takes bodies for local Wasm actors without a fresh array. Unset: every record is
+   * copied out for `onUser`.
+   */
+  takeUser: TakePid | undefined;
 
   constructor(
     buffers: MeshBuffers,
@@ -166,6 +173,7 @@ export class Mesh {
       Number.POSITIVE_INFINITY,
       HEAD_BYTES,
       this.onUser,
+      this.takeUser,
     );
     this.#attach(buffers, thread);
     this.#isDirty[thread] = false;
@@ -291,6 +299,7 @@ export class Mesh {
         this.#budget,
         HEAD_BYTES,
         this.onUser,
+        this.takeUser,
       );
       if (spaceFreed) this.#bells[t]?.ring();
       total += messages;

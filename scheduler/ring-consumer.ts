@@ -2,7 +2,24 @@
  * The reading end of a ring (see ring.ts for the layout, the index ownership and the memory
  * ordering): batched consumption, reassembly of chunked messages, the head split.
  */
-import { HEAD, LEN_MASK, MORE, PID_RECORD, TAIL, views, WANT_SPACE } from './ring-layout.js';
+import type { ByteViews } from '../wasm-actors/local-bytes.js';
+import {
+  HEAD,
+  LEN_MASK,
+  MORE,
+  PID_RECORD,
+  RING_HEADER_BYTES,
+  TAIL,
+  views,
+  WANT_SPACE,
+} from './ring-layout.js';
+
+/**
+ * Takes a pid record's body in place: `len` bytes at `start` of `ring` (the ring's data area,
+ * contiguous: never wrapping). Valid only during the call — the producer may reuse the space once
+ * the read returns. Returns false to have the body copied out for `onPid` instead.
+ */
+export type TakePid = (pid: number, ring: ByteViews, start: number, len: number) => boolean;
 
 /** Scratch for joining two 32-bit words into a pid (f64). */
 const pidF64 = new Float64Array(1);
@@ -21,6 +38,8 @@ export class RingConsumer {
   #partsLength = 0;
   #headScratch = new Uint8Array(0);
   #received = 0;
+  /** The data area as {@link ByteViews} (what a {@link TakePid} reads from). */
+  readonly #view: ByteViews;
 
   constructor(sab: SharedArrayBuffer) {
     const v = views(sab);
@@ -29,6 +48,11 @@ export class RingConsumer {
     this.#data = v.data;
     this.#words = v.words;
     this.#mask = v.capacity - 1;
+    this.#view = {
+      u8: v.data,
+      i32: new Int32Array(sab, RING_HEADER_BYTES, v.capacity / 4),
+      dv: new DataView(sab, RING_HEADER_BYTES, v.capacity),
+    };
     this.#head = Atomics.load(this.#ctl, HEAD) >>> 0;
   }
 
@@ -49,13 +73,16 @@ export class RingConsumer {
    * producer (its doorbell) so it drains its local queue.
    *
    * Pid records (written by `RingProducer.trySendPid`) go to `onPid(pid, bytes)`; without an
-   * `onPid` they reach `onMessage` as their whole payload (pid words included).
+   * `onPid` they reach `onMessage` as their whole payload (pid words included). With `takePid`,
+   * a pid record whose body does not wrap around the end of the ring is first offered in place
+   * (no fresh array): only if `takePid` returns false is it copied out for `onPid`.
    */
   read(
     onMessage: (bytes: Uint8Array, head: Uint8Array) => void,
     max = Number.POSITIVE_INFINITY,
     split = 0,
     onPid?: (pid: number, bytes: Uint8Array) => void,
+    takePid?: TakePid,
   ): { messages: number; spaceFreed: boolean } {
     // With `split`, the first `split` bytes of each message go to a reused scratch array and only
     // the rest is copied into a fresh one: one allocation per message for header + payload.
@@ -80,12 +107,19 @@ export class RingConsumer {
         if ((header & PID_RECORD) !== 0 && onPid !== undefined) {
           pidU32[0] = words[at >>> 2] as number;
           pidU32[1] = words[((at + 4) & mask) >>> 2] as number;
-          const body = this.#copyOutWords((at + 8) & mask, len - 8);
+          const from = (at + 8) & mask;
+          const n = len - 8;
           head = (head + 4 + ((len + 3) & ~3)) >>> 0;
           messages++;
           this.#received++;
+          // Advanced before the callback so a throwing callback does not replay. The bytes stay
+          // valid through `takePid`: the producer cannot reuse them before the HEAD store below.
           this.#head = head;
-          onPid(pidF64[0] as number, body);
+          const pid = pidF64[0] as number;
+          // `from` is 4-aligned (records are), which the word reads of a taker may rely on.
+          if (takePid === undefined || from + n > this.capacity || !takePid(pid, this.#view, from, n)) {
+            onPid(pid, this.#copyOutWords(from, n));
+          }
           continue;
         }
         if (split > 0 && !more && this.#parts.length === 0 && len >= split) {

@@ -17,6 +17,7 @@ import { assertPid, isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Behaviour, ExitReason, MonitorRef, Pid, SpawnOptions, TimerRef } from '../runtime/types.js';
 import { checkDelay, checkName, checkReason } from '../runtime/validate.js';
+import { giveBack, LOCAL_MAX, takeLocal } from '../wasm-actors/local-bytes.js';
 import type { Mesh } from './mesh.js';
 import { type Pending, PendingQueries } from './pending-queries.js';
 import {
@@ -147,6 +148,33 @@ export class ShardNode {
       else this.#control(rec.control);
     }
   };
+
+  /**
+   * This shard's Wasm host (created on the first Wasm spawn): from now on a hot-path record for
+   * one of its live actors is read from the ring straight into a pooled message
+   * (wasm-actors/local-bytes.ts) instead of a fresh `Uint8Array` — the actor copies it into its
+   * inbox and returns it to the pool, so the body costs no allocation and no garbage. Records for
+   * anything else (JS processes, bodies over the pooled size, bodies wrapping around the ring's
+   * end) take the copy as before. Both paths end in `rt.send` in ring order, so order per pair is
+   * unchanged.
+   */
+  attachWasmHost(host: { isLocal(pid: Pid): boolean; readonly maxMessageBytes: number }): void {
+    const max = Math.min(LOCAL_MAX, host.maxMessageBytes);
+    const rt = this.rt;
+    // The last pid found to be a Wasm actor of the host (0 is not a pid). Pids are never reused,
+    // so it cannot turn into some other process: once that actor is gone, `rt.send` fails.
+    let last = 0;
+    this.mesh.takeUser = (pid, ring, start, len) => {
+      if (len > max) return false;
+      if (pid !== last) {
+        if (!host.isLocal(pid)) return false;
+        last = pid;
+      }
+      const m = takeLocal(ring, start, len);
+      if (!rt.send(pid, m)) giveBack(m);
+      return true;
+    };
+  }
 
   // ---- processes ------------------------------------------------------------------------------
 

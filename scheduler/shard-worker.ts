@@ -82,9 +82,11 @@ function loadWasm(url: string, spec: WasmSpec): Promise<string> {
   const name = `${url}#${mode ?? 'isolated'}${caps}`;
   let p = wasmModules.get(name);
   if (p === undefined) {
-    wasmHost ??= import('../wasm-actors/host.js').then(
-      ({ WasmHost }) => new WasmHost(new ShardHostNode(shard), { logger }),
-    );
+    wasmHost ??= import('../wasm-actors/host.js').then(({ WasmHost }) => {
+      const host = new WasmHost(new ShardHostNode(shard), { logger });
+      shard.attachWasmHost(host);
+      return host;
+    });
     p = wasmHost.then(async (host) => {
       await host.load(name, new URL(url), {
         ...(mode === undefined ? {} : { mode }),

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRing, RingConsumer, RingProducer } from '../../scheduler/ring.js';
+import type { TakePid } from '../../scheduler/ring-consumer.js';
+import { takeLocal } from '../../wasm-actors/local-bytes.js';
 
 type Op =
   | { kind: 'send'; bytes: Uint8Array }
@@ -66,7 +68,8 @@ describe('SPSC ring', () => {
         fc.constantFrom(64, 128, 256, 1024),
         fc.integer({ min: 1, max: 28 }),
         fc.array(opArb, { maxLength: 120 }),
-        (capacity, chunk, ops) => {
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+        (capacity, chunk, ops, takes) => {
           const sab = createRing({ capacity });
           const tx = new RingProducer(sab, { maxChunk: Math.min(chunk, capacity / 2 - 4) });
           const rx = new RingConsumer(sab);
@@ -76,6 +79,17 @@ describe('SPSC ring', () => {
           const received: Got[] = [];
           const onMessage = (bytes: Uint8Array) => received.push({ bytes });
           const onPid = (pid: number, bytes: Uint8Array) => received.push({ pid, bytes });
+          // Pid records offered in place: taken (read from the ring the way a shard reads them
+          // for a Wasm actor, into a pooled message) or declined (then copied out for onPid), by
+          // turns of `takes`; the two paths must interleave without losing or reordering anything.
+          let turn = 0;
+          const takePid: TakePid = (pid, ring, start, len) => {
+            expect(start % 4).toBe(0);
+            expect(start + len).toBeLessThanOrEqual(capacity);
+            if (!takes[turn++ % takes.length]) return false;
+            received.push({ pid, bytes: takeLocal(ring, start, len).toBytes() });
+            return true;
+          };
           for (const op of ops) {
             if (op.kind === 'pid') {
               // The mesh's pattern: a pid record when possible, else the generic path (which
@@ -94,11 +108,11 @@ describe('SPSC ring', () => {
               op.bytes.fill(0xee); // the ring must have copied what it accepted
             } else if (op.kind === 'publish') tx.publish();
             else if (op.kind === 'flush') tx.flush();
-            else if (rx.read(onMessage, op.max, 0, onPid).spaceFreed) tx.flush();
+            else if (rx.read(onMessage, op.max, 0, onPid, takePid).spaceFreed) tx.flush();
           }
           // Drain: the producer flushes whenever the consumer frees space, until all arrived.
           for (let i = 0; i < 100_000 && (tx.pressured || rx.hasData() || tx.publish()); i++) {
-            rx.read(onMessage, Number.POSITIVE_INFINITY, 0, onPid);
+            rx.read(onMessage, Number.POSITIVE_INFINITY, 0, onPid, takePid);
             tx.flush();
           }
           expect(received.length).toBe(accepted.length);
@@ -122,6 +136,50 @@ describe('SPSC ring', () => {
       rx.read(() => {});
       const body = Uint8Array.from({ length: 13 }, (_, i) => 200 - i);
       expect(sendPidAndRead(tx, rx, pid, body)).toEqual([[pid, body]]);
+    }
+  });
+
+  it('a pid record is offered in place unless its body wraps around the ring end; a declined one is copied out', () => {
+    const pid = 2 ** 41 + 3;
+    const body = Uint8Array.from({ length: 13 }, (_, i) => 100 + i);
+    const record = 4 + 8 + 16; // header, pid words, 13 bytes padded to 16
+    for (let shift = 0; shift < 16; shift++) {
+      const sab = createRing({ capacity: 64 });
+      const tx = new RingProducer(sab, { maxChunk: 28 });
+      const rx = new RingConsumer(sab);
+      for (let i = 0; i < shift; i++) tx.send(new Uint8Array(0));
+      tx.publish();
+      rx.read(() => {});
+      const offered: number[] = [];
+      const taken: Uint8Array[] = [];
+      const copied: Uint8Array[] = [];
+      const take =
+        (accept: boolean): TakePid =>
+        (p, ring, start, len) => {
+          expect(p).toBe(pid);
+          offered.push(start);
+          if (accept) taken.push(ring.u8.slice(start, start + len));
+          return accept;
+        };
+      for (const accept of [true, false]) {
+        expect(tx.trySendPid(pid, body)).toBe(true);
+        tx.publish();
+        rx.read(
+          () => {},
+          Number.POSITIVE_INFINITY,
+          0,
+          (_p, b) => copied.push(b),
+          take(accept),
+        );
+      }
+      // The two records start at 4·shift and 4·shift + 28 (mod 64); the body 12 bytes further in.
+      const bodies = [4 * shift + 12, 4 * shift + record + 12].map((at) => at & 63);
+      const inPlace = bodies.filter((at) => at + body.length <= 64);
+      expect(offered).toEqual(inPlace);
+      const first = inPlace.includes(bodies[0] as number);
+      expect(taken).toEqual(first ? [body] : []);
+      // The declined record and every wrapping one arrive through onPid, intact.
+      expect(copied).toEqual(first ? [body] : [body, body]);
     }
   });
 

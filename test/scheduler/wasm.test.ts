@@ -3,9 +3,10 @@ import { silentLogger } from '../../runtime/logger.js';
 import { shardOf } from '../../runtime/pid.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { exampleGuestPath } from '../../wasm-actors/examples.js';
+import { LOCAL_MAX } from '../../wasm-actors/local-bytes.js';
 import { wasmRequest } from '../../wasm-actors/messages.js';
 import { eventually } from '../helpers/eventually.js';
-import { collector } from './helpers.js';
+import { agent, collector, ready } from './helpers.js';
 
 let s: Scheduler | undefined;
 afterEach(async () => {
@@ -23,6 +24,31 @@ describe('Scheduler with Wasm actors', () => {
     expect(shardOf(echo)).toBe(s.slots()[1]);
     s.send(echo, wasmRequest(c.pid, 'hello across shards'));
     await eventually(() => expect(c.inbox.map(text)).toContain('hello across shards'));
+  });
+
+  it('ring records for a Wasm actor, read from the ring in place into pooled messages, arrive intact and in order at every size around the pooled limit', async () => {
+    // A 4 KiB ring: the burst below wraps it at many offsets (a wrapping body takes the copy
+    // path) and fills it (the rest waits in the main thread's queue and follows in order).
+    const sched = new Scheduler({ shards: 2, ringBytes: 4096, logger: silentLogger });
+    s = sched;
+    const c = collector(sched);
+    const echo = sched.spawn({ wasm: exampleGuestPath('echo') }, { placement: { shard: 0 } });
+    const sink = agent(sched, c.pid, { placement: { shard: 1 } });
+    await ready(c.inbox, [sink]);
+    // The echo guest forwards a plain message to the pid in its first 8 bytes (the sink).
+    const sent: Uint8Array[] = [];
+    for (let size = 8; size <= LOCAL_MAX + 40; size++) {
+      const bytes = Uint8Array.from({ length: size }, (_, i) => (size * 7 + i * 13) & 0xff);
+      new DataView(bytes.buffer).setFloat64(0, sink, true);
+      sent.push(bytes.slice());
+      expect(sched.send(echo, bytes)).toBe(true);
+    }
+    const got = () =>
+      c.inbox.flatMap((m) =>
+        (m as { bytes?: Uint8Array }).bytes ? [(m as { bytes: Uint8Array }).bytes] : [],
+      );
+    await eventually(() => expect(got().length).toBe(sent.length));
+    expect(got()).toEqual(sent);
   });
 
   it('a spinning Wasm guest ends with timeout while a Wasm guest on another shard keeps answering', async () => {
