@@ -74,6 +74,14 @@ export function renewPeerRings(buffers: MeshBuffers, thread: number, ringBytes =
 /** Drain passes that may chain as microtasks before the loop yields one event-loop turn. */
 const MICRO_PASSES = 8;
 
+/**
+ * A settled promise: `resolved.then(fn)` queues `fn` on the same V8 microtask queue as
+ * `queueMicrotask(fn)` (same FIFO order), without the AsyncResource Node wraps around every
+ * `queueMicrotask` callback — ~70 against ~210 ns per microtask measured here, and the Mesh
+ * queues one or two per drain pass.
+ */
+const resolved = Promise.resolve();
+
 export class Mesh {
   readonly self: number;
   readonly threads: number;
@@ -96,6 +104,11 @@ export class Mesh {
   /** Passes chained as microtasks since the last event-loop turn (see `#loop`). */
   #passes = 0;
   #publishQueued = false;
+  /**
+   * A `#loop` pass is queued as a microtask: it publishes every dirty ring when it starts, so a
+   * write meanwhile needs no publish microtask of its own (one microtask less per pass).
+   */
+  #loopQueued = false;
   #running = false;
   #sleeping = false;
   #stopped = false;
@@ -242,9 +255,9 @@ export class Mesh {
     if (!this.#isDirty[thread]) {
       this.#isDirty[thread] = true;
       this.#dirty.push(thread);
-      if (!this.#publishQueued) {
+      if (!this.#publishQueued && !this.#loopQueued) {
         this.#publishQueued = true;
-        queueMicrotask(this.publish);
+        resolved.then(this.publish);
       }
     }
   }
@@ -318,8 +331,13 @@ export class Mesh {
 
   readonly #loop = (): void => {
     this.#sleeping = false;
+    this.#loopQueued = false;
     do {
-      if (this.#stopped) return;
+      if (this.#stopped) {
+        // Writes made while this pass was queued were left to it (see #loopQueued).
+        if (this.#dirty.length > 0) this.publish();
+        return;
+      }
       // What the handlers of the previous pass sent goes out before we read more.
       if (this.#dirty.length > 0) this.publish();
       const n = this.drain();
@@ -333,8 +351,10 @@ export class Mesh {
         // deliveries above, so it runs before ours), then continue. Up to MICRO_PASSES passes
         // chain as microtasks — no event-loop turn (epoll, timers) per batch; then one
         // setImmediate, so timers, I/O and the peer-replacement notices are never starved.
-        if (++this.#passes < MICRO_PASSES) queueMicrotask(this.#loop);
-        else {
+        if (++this.#passes < MICRO_PASSES) {
+          this.#loopQueued = true;
+          resolved.then(this.#loop);
+        } else {
           this.#passes = 0;
           setImmediate(this.#loop);
         }

@@ -36,6 +36,14 @@ import { type WatchMarks, wrapBehaviour } from './wrap.js';
 
 export { NODE_WATCHER } from './shard-links.js';
 
+/**
+ * Small pid-record bodies are stored in the ring as words assembled little-endian
+ * (`RingProducer.trySendPidRange`), so the ring holds them in byte order only on a little-endian
+ * host: reading them in place as raw bytes ({@link ShardNode.attachWasmHost}) is done only there;
+ * elsewhere every body takes the byte-order-safe copy.
+ */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 export interface ShardNodeOptions {
   readonly runtime: Runtime;
   readonly mesh: Mesh;
@@ -159,6 +167,7 @@ export class ShardNode {
    * unchanged.
    */
   attachWasmHost(host: { isLocal(pid: Pid): boolean; readonly maxMessageBytes: number }): void {
+    if (!LITTLE_ENDIAN) return;
     const max = Math.min(LOCAL_MAX, host.maxMessageBytes);
     const rt = this.rt;
     // The last pid found to be a Wasm actor of the host (0 is not a pid). Pids are never reused,
