@@ -90,19 +90,18 @@ export class Proc implements Context {
     return this.mbSize;
   }
 
-  /** Append a message (growing the ring when full). */
+  /** Append a message (growing the ring when full, or creating it on first use). */
   push(msg: unknown): void {
     let mb = this.mb;
-    if (mb === undefined) {
-      mb = this.mb = new Array(4);
-    } else if (this.mbSize === mb.length) {
-      mb = this.#grow(mb);
-    }
+    if (mb === undefined || this.mbSize === mb.length) mb = this.#grow();
     mb[(this.mbHead + this.mbSize) & (mb.length - 1)] = msg;
     this.mbSize++;
   }
 
-  #grow(mb: unknown[]): unknown[] {
+  /** Out of line so `push` stays small (it is inlined into every send within a bytecode budget). */
+  #grow(): unknown[] {
+    const mb = this.mb;
+    if (mb === undefined) return (this.mb = new Array(4));
     const bigger = new Array(mb.length * 2);
     for (let i = 0; i < this.mbSize; i++) bigger[i] = mb[(this.mbHead + i) & (mb.length - 1)];
     this.mbHead = 0;

@@ -366,10 +366,16 @@ export class Runtime implements LocalNode {
     const q = this.#runq;
     q[(this.#runqHead + this.#runqSize) & (q.length - 1)] = p;
     this.#runqSize++;
-    if (!this.#draining && !this.#drainScheduled) {
-      this.#drainScheduled = true;
-      queueMicrotask(this.#drain);
-    }
+    if (!this.#draining && !this.#drainScheduled) this.#scheduleDrain();
+  }
+
+  /**
+   * Drain in a microtask. Out of line: {@link #enqueue} is inlined into every send (a Wasm
+   * guest's send import included) within V8's inlining budget, so it is kept small.
+   */
+  #scheduleDrain(): void {
+    this.#drainScheduled = true;
+    queueMicrotask(this.#drain);
   }
 
   /** Double the run queue ring (out of line: {@link #enqueue} is on every message's path). */

@@ -85,6 +85,28 @@ describe('re-entrancy', () => {
     expect(rt.isAlive(js)).toBe(true);
   });
 
+  it("a kill that stops another instance of the same module inside a guest's call leaves the caller acting as itself", async () => {
+    ({ rt, host } = start());
+    host.loadSync('overseer', guestBytes('overseer'), { profile: 'trusted' });
+    const report = collector(rt);
+    const bystander = rt.spawn({ receive() {} });
+    const victim = host.spawn('overseer', String(report.pid));
+    const killer = host.spawn('overseer', '0');
+    const c = collector(rt);
+    rt.send(victim, wasmRequest(c.pid, `onstop ${bystander}`));
+    await eventually(() => expect(c.texts()).toEqual(['0']));
+    // The kill ends the victim synchronously, so its wactor_stop runs in its own instance while
+    // the killer's call is still running; the killer's reply after that must still be its own.
+    rt.send(killer, wasmRequest(c.pid, `kill ${victim}`));
+    await eventually(() => expect(c.texts()).toEqual(['0', '0']));
+    await eventually(() => expect(report.texts()).toEqual(['stop link=-2 kill=-2']));
+    expect(rt.isAlive(victim)).toBe(false);
+    expect(rt.isAlive(killer)).toBe(true);
+    expect(rt.isAlive(bystander)).toBe(true);
+    rt.send(killer, wasmRequest(c.pid, 'now'));
+    await eventually(() => expect(c.texts()).toHaveLength(3));
+  });
+
   it('a guest whose own call ends it (link to a dead pid) finishes the call, then stops cleanly', async () => {
     ({ rt, host } = start());
     host.loadSync('overseer', guestBytes('overseer'), { mode: 'shared', grants: { control: true } });

@@ -163,6 +163,23 @@ describe('loading guest modules', () => {
     expect(() => host.loadSync('future', bytes)).toThrow(/wactor_abi\(\) returned 7/);
   });
 
+  it('an import called outside an actor call (from the ABI handshake) fails the load, naming the import', () => {
+    setup();
+    const send = {
+      module: 'wactor',
+      name: 'send',
+      kind: 'func',
+      params: ['f64', 'i32', 'i32'],
+      results: ['i32'],
+    } as const;
+    // wactor_abi() { drop(send(1024.0, 0, 0)); return 1 }: the host calls it with no actor current.
+    const code = [0x44, 0, 0, 0, 0, 0, 0, 0x90, 0x40, 0x41, 0, 0x41, 0, 0x10, 0, 0x1a, 0x41, 1];
+    const funcs = ABI_EXPORTS.map((e) => (e.export === 'wactor_abi' ? { ...e, code } : e));
+    const bytes = buildModule({ imports: [MEMORY_IMPORT, send], funcs });
+    expect(() => host.loadSync('eager', bytes)).toThrow(WasmInstantiateError);
+    expect(() => host.loadSync('eager', bytes)).toThrow(/wactor\.send called outside an actor call/);
+  });
+
   it('rejects a missing file with the path in the message', async () => {
     setup();
     await expect(host.load('ghost', '/nonexistent/ghost.wasm')).rejects.toThrow(
