@@ -14,6 +14,7 @@
  */
 import { InvalidArgumentError } from '../runtime/errors.js';
 import { assertPid, isPid, MAX_SHARDS, shardOf } from '../runtime/pid.js';
+import type { Proc } from '../runtime/process.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Behaviour, ExitReason, MonitorRef, Pid, SpawnOptions, TimerRef } from '../runtime/types.js';
 import { checkDelay, checkName, checkReason } from '../runtime/validate.js';
@@ -163,24 +164,26 @@ export class ShardNode {
    * (wasm-actors/local-bytes.ts) instead of a fresh `Uint8Array` — the actor copies it into its
    * inbox and returns it to the pool, so the body costs no allocation and no garbage. Records for
    * anything else (JS processes, bodies over the pooled size, bodies wrapping around the ring's
-   * end) take the copy as before. Both paths end in `rt.send` in ring order, so order per pair is
-   * unchanged.
+   * end) take the copy as before. Both paths reach the runtime's mailbox in ring order, so order
+   * per pair is unchanged.
    */
   attachWasmHost(host: { isLocal(pid: Pid): boolean; readonly maxMessageBytes: number }): void {
     if (!LITTLE_ENDIAN) return;
     const max = Math.min(LOCAL_MAX, host.maxMessageBytes);
     const rt = this.rt;
-    // The last pid found to be a Wasm actor of the host (0 is not a pid). Pids are never reused,
-    // so it cannot turn into some other process: once that actor is gone, `rt.send` fails.
-    let last = 0;
+    // The process record of the last pid found to be a Wasm actor of the host, as a context
+    // caches its last send target (runtime/process.ts): no pid-table lookups while it lives.
+    let last: Proc | undefined;
     this.mesh.takeUser = (pid, ring, start, len) => {
       if (len > max) return false;
-      if (pid !== last) {
-        if (!host.isLocal(pid)) return false;
-        last = pid;
+      let p = last;
+      if (p === undefined || p.self !== pid || !p.alive) {
+        p = host.isLocal(pid) ? rt._lookup(pid) : undefined;
+        if (p === undefined) return false;
+        last = p;
       }
       const m = takeLocal(ring, start, len);
-      if (!rt.send(pid, m)) giveBack(m);
+      if (!rt._sendTo(p, m)) giveBack(m);
       return true;
     };
   }

@@ -51,6 +51,38 @@ describe('Scheduler with Wasm actors', () => {
     expect(got()).toEqual(sent);
   });
 
+  it('after the Wasm actor that last took ring records ends, records for it are dropped and a new Wasm actor on the shard gets its own', async () => {
+    const sched = new Scheduler({ shards: 2, logger: silentLogger });
+    s = sched;
+    const c = collector(sched);
+    const sink = agent(sched, c.pid, { placement: { shard: 1 } });
+    await ready(c.inbox, [sink]);
+    const forward = (seq: number) => {
+      const bytes = new Uint8Array(16);
+      new DataView(bytes.buffer).setFloat64(0, sink, true);
+      bytes[8] = seq;
+      return bytes;
+    };
+    const got = () =>
+      c.inbox.flatMap((m) =>
+        (m as { bytes?: Uint8Array }).bytes ? [(m as { bytes: Uint8Array }).bytes[8]] : [],
+      );
+    const first = sched.spawn({ wasm: exampleGuestPath('echo') }, { placement: { shard: 0 } });
+    sched.send(first, forward(1));
+    await eventually(() => expect(got()).toEqual([1]));
+    const ref = sched.monitor(c.pid, first);
+    sched.kill(first);
+    await eventually(() =>
+      expect(c.inbox).toContainEqual({ type: 'down', ref, pid: first, reason: 'killed' }),
+    );
+    const second = sched.spawn({ wasm: exampleGuestPath('echo') }, { placement: { shard: 0 } });
+    sched.send(first, forward(2)); // to the dead actor: dropped
+    sched.send(second, forward(3));
+    sched.send(first, forward(4));
+    sched.send(second, forward(5));
+    await eventually(() => expect(got()).toEqual([1, 3, 5]));
+  });
+
   it('a spinning Wasm guest ends with timeout while a Wasm guest on another shard keeps answering', async () => {
     const sched = new Scheduler({ shards: 2, maxHandlerMs: 300, logger: silentLogger });
     s = sched;
