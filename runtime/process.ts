@@ -8,6 +8,7 @@ import type {
   MessageMatcher,
   MonitorRef,
   Pid,
+  ProcessInfo,
   ReceiveOptions,
   SpawnOptions,
   TimerRef,
@@ -231,4 +232,31 @@ export class Proc implements Context {
   sendAfter(pid: Pid, ms: number, msg: unknown): TimerRef {
     return this.rt.sendAfter(pid, ms, msg);
   }
+}
+
+/** A snapshot of a live process for `info()` (what `wactor attach` and `/processes` show). */
+export function processInfo(p: Proc): ProcessInfo {
+  const status = p.suspended
+    ? 'running'
+    : p.scheduled
+      ? 'runnable'
+      : p.kind === RECEIVE_LOOP && p.waiter === undefined
+        ? 'running'
+        : 'waiting';
+  return {
+    pid: p.self,
+    label: p.label,
+    kind: p.kind === HANDLER ? 'handler' : 'receive-loop',
+    status,
+    names: p.names === undefined ? [] : [...p.names],
+    links: p.links === undefined ? [] : [...p.links],
+    monitors: p.monitors === undefined ? [] : [...p.monitors].map(([ref, target]) => ({ ref, pid: target })),
+    monitoredBy:
+      p.monitoredBy === undefined ? [] : [...p.monitoredBy].map(([ref, watcher]) => ({ ref, pid: watcher })),
+    mailboxDepth: p.depth,
+    mailboxCapacity: p.capacity,
+    messagesHandled: p.handled,
+    messagesRefused: p.refused,
+    trapExit: p.trap,
+  };
 }

@@ -1,9 +1,11 @@
 import { type Clock, SystemClock } from './clock.js';
 import { ClosedError, InvalidArgumentError, ProcessStateError, ReceiveTimeoutError } from './errors.js';
+import { type ExitListener, ExitListeners } from './exit-listeners.js';
 import { consoleLogger, type Logger } from './logger.js';
+import { NameTable } from './name-table.js';
 import { assertPid, describe, formatPid, MAX_SERIAL, MAX_SHARDS, makePid } from './pid.js';
 import { PidTable } from './pid-table.js';
-import { HANDLER, Proc, RECEIVE_LOOP, type Waiter } from './process.js';
+import { HANDLER, Proc, processInfo, RECEIVE_LOOP, type Waiter } from './process.js';
 import { startSupervisor } from './supervisor.js';
 import type {
   Behaviour,
@@ -49,8 +51,7 @@ export interface RuntimeOptions {
   readonly tickBudgetMs?: number;
 }
 
-/** Observers of process exits (see {@link Runtime.on}). */
-export type ExitListener = (pid: Pid, reason: ExitReason, error: unknown) => void;
+export type { ExitListener } from './exit-listeners.js';
 
 const DOWN = 'down';
 const EXIT = 'exit';
@@ -87,7 +88,7 @@ export class Runtime implements LocalNode {
 
   /** Live processes by pid (open addressing: cheaper than a Map under spawn/exit churn). */
   readonly #procs = new PidTable<Proc>();
-  readonly #names = new Map<string, Proc>();
+  readonly #names = new NameTable();
   /** Every live monitor: ref → [watcher, target]. */
   readonly #monitors = new Map<MonitorRef, [Pid, Pid]>();
   readonly #timers = new Set<unknown>();
@@ -113,8 +114,7 @@ export class Runtime implements LocalNode {
   #xLen = 0;
   #exiting = false;
 
-  #exitListeners: ExitListener[] = [];
-  #crashListeners: ExitListener[] = [];
+  readonly #listeners: ExitListeners;
 
   #spawned = 0;
   #exited = 0;
@@ -128,6 +128,7 @@ export class Runtime implements LocalNode {
     }
     this.clock = options.clock ?? new SystemClock();
     this.#logger = options.logger ?? consoleLogger;
+    this.#listeners = new ExitListeners(this.#logger);
     this.#defaultCapacity = checkCapacity(options.mailboxCapacity ?? Infinity, 'options.mailboxCapacity');
     const shard = options.shard ?? 0;
     if (!Number.isInteger(shard) || shard < 0 || shard >= MAX_SHARDS) {
@@ -521,22 +522,13 @@ export class Runtime implements LocalNode {
   register(name: string, pid: Pid): boolean {
     checkName(name, 'register: name');
     assertPid(pid, 'register: pid');
-    if (this.#names.has(name)) return false;
     const p = this.#procs.get(pid);
-    if (p === undefined) return false;
-    this.#names.set(name, p);
-    (p.names ??= []).push(name);
-    return true;
+    return p !== undefined && this.#names.add(name, p);
   }
 
   unregister(name: string): boolean {
     checkName(name, 'unregister: name');
-    const p = this.#names.get(name);
-    if (p === undefined) return false;
-    this.#names.delete(name);
-    const i = p.names!.indexOf(name);
-    if (i >= 0) p.names!.splice(i, 1);
-    return true;
+    return this.#names.delete(name);
   }
 
   whereis(name: string): Pid | undefined {
@@ -545,7 +537,7 @@ export class Runtime implements LocalNode {
   }
 
   registered(): string[] {
-    return [...this.#names.keys()];
+    return this.#names.names();
   }
 
   // ---- links, monitors, exits ---------------------------------------------------------------
@@ -723,10 +715,7 @@ export class Runtime implements LocalNode {
       p.terminating = false;
     }
     p.clear();
-    if (p.names !== undefined) {
-      for (const name of p.names) this.#names.delete(name);
-      p.names = undefined;
-    }
+    this.#names.releaseAll(p);
     if (p.monitors !== undefined) {
       for (const [ref, target] of p.monitors) {
         this.#monitors.delete(ref);
@@ -759,24 +748,16 @@ export class Runtime implements LocalNode {
     }
     if (reason === 'crashed') {
       this.#crashed++;
-      if (this.#crashListeners.length > 0) this.#notifyListeners(this.#crashListeners, pid, reason, error);
+      const crash = this.#listeners.crash;
+      if (crash.length > 0) this.#listeners.notify(crash, pid, reason, error);
       else
         this.#logger.error(`process ${formatPid(pid)}${p.label ? ` (${p.label})` : ''} crashed`, {
           pid,
           error,
         });
     }
-    if (this.#exitListeners.length > 0) this.#notifyListeners(this.#exitListeners, pid, reason, error);
-  }
-
-  #notifyListeners(listeners: readonly ExitListener[], pid: Pid, reason: ExitReason, error: unknown): void {
-    for (const listener of listeners) {
-      try {
-        listener(pid, reason, error);
-      } catch (err) {
-        this.#logger.error('an exit listener threw', { pid, error: err });
-      }
-    }
+    const exit = this.#listeners.exit;
+    if (exit.length > 0) this.#listeners.notify(exit, pid, reason, error);
   }
 
   // ---- inspection ---------------------------------------------------------------------------
@@ -795,32 +776,7 @@ export class Runtime implements LocalNode {
     assertPid(pid, 'info: pid');
     const p = this.#procs.get(pid);
     if (p === undefined) return undefined;
-    const status = p.suspended
-      ? 'running'
-      : p.scheduled
-        ? 'runnable'
-        : p.kind === RECEIVE_LOOP && p.waiter === undefined
-          ? 'running'
-          : 'waiting';
-    return {
-      pid,
-      label: p.label,
-      kind: p.kind === HANDLER ? 'handler' : 'receive-loop',
-      status,
-      names: p.names === undefined ? [] : [...p.names],
-      links: p.links === undefined ? [] : [...p.links],
-      monitors:
-        p.monitors === undefined ? [] : [...p.monitors].map(([ref, target]) => ({ ref, pid: target })),
-      monitoredBy:
-        p.monitoredBy === undefined
-          ? []
-          : [...p.monitoredBy].map(([ref, watcher]) => ({ ref, pid: watcher })),
-      mailboxDepth: p.depth,
-      mailboxCapacity: p.capacity,
-      messagesHandled: p.handled,
-      messagesRefused: p.refused,
-      trapExit: p.trap,
-    };
+    return processInfo(p);
   }
 
   stats(): NodeStats {
@@ -839,18 +795,7 @@ export class Runtime implements LocalNode {
    * Returns a function that removes the listener.
    */
   on(event: 'exit' | 'crash', listener: ExitListener): () => void {
-    if (typeof listener !== 'function') {
-      throw new InvalidArgumentError(`on: listener must be a function, got ${describe(listener)}`);
-    }
-    if (event !== 'exit' && event !== 'crash') {
-      throw new InvalidArgumentError(`on: event must be 'exit' or 'crash', got ${describe(event)}`);
-    }
-    const list = event === 'exit' ? this.#exitListeners : this.#crashListeners;
-    list.push(listener);
-    return () => {
-      const i = list.indexOf(listener);
-      if (i >= 0) list.splice(i, 1);
-    };
+    return this.#listeners.add(event, listener);
   }
 
   /** Where this runtime reports what it cannot return to a caller (crash reports, failed restarts). */
