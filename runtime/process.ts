@@ -166,11 +166,12 @@ export class Proc implements Context {
   }
 
   send(pid: Pid, msg: unknown): boolean {
-    if (!this.alive && !this.terminating) return false;
+    // `=== false/true`: one compare instead of V8's generic truthiness test (see Runtime#deliver).
+    if (this.alive === false && this.terminating === false) return false;
     // Most processes talk to the same peer over and over; caching the last target's record skips
     // the pid → process map lookup (pids are never reused, so a live record with the pid is it).
     const last = this.lastTarget;
-    if (last !== undefined && last.self === pid && last.alive) return this.rt._sendTo(last, msg);
+    if (last !== undefined && last.self === pid && last.alive === true) return this.rt._sendTo(last, msg);
     const target = this.rt._lookup(pid);
     if (target === undefined) return this.rt.send(pid, msg); // validates pid; false for a dead one
     this.lastTarget = target;

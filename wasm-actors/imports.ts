@@ -187,7 +187,8 @@ export function createImports(module: WasmModule): {
       // Everything else takes the general path, which re-checks.
       if (len >= 0 && ptr + len <= inst!.u8.length && len <= localMax && pid === lastLocal) {
         const ctx = inst!.ctx;
-        if (ctx !== undefined && !inst!.cur!.ended) {
+        // `=== false`: one compare, not V8's generic truthiness test (see the runtime's #deliver).
+        if (ctx !== undefined && inst!.cur!.ended === false) {
           const m = takeLocal(inst!, ptr, len);
           return ctx.send(pid, m) ? OK : refusedLocal(m, pid);
         }
