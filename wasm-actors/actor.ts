@@ -67,7 +67,9 @@ export class WasmActor implements HandlerBehaviour {
         // Growth detached the views (their length reads 0): rebuild them before the copy.
         if (inst.inboxPtr + len > inst.u8.length) inst.refresh();
         drainLocal(msg, inst, inst.inboxPtr);
-        inst.guestReceive(this.slot, len);
+        // Two identical calls on purpose: one call site per instance parity (see WasmInstance.site).
+        if (inst.site === 0) inst.guestReceive(this.slot, len);
+        else inst.guestReceive(this.slot, len);
         if (inst.collect !== undefined) inst.maybeCollect();
       } catch (err) {
         const trap = inst.fault(err, this);

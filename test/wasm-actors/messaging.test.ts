@@ -99,6 +99,18 @@ describe.each<HostingMode>(['isolated', 'shared'])('guest messaging (%s mode)', 
     host.spawn('ping', pingArgs(pong, c.pid, 1000, 4));
     await eventually(() => expect(c.texts()).toEqual(['done']));
   });
+
+  it('two ping-pong pairs at once: messages reach instances on both receive call sites', async () => {
+    // Consecutive instances alternate between WasmActor.receive's two guest call sites
+    // (WasmInstance.site), so two pairs of actors cover both in either mode.
+    setup();
+    host.loadSync('ping', guestBytes('ping'), { mode });
+    host.loadSync('pong', guestBytes('pong'), { mode });
+    const c = collector(rt);
+    const pongs = [host.spawn('pong'), host.spawn('pong')];
+    for (const pong of pongs) host.spawn('ping', pingArgs(pong, c.pid, 500, 2));
+    await eventually(() => expect(c.texts()).toEqual(['done', 'done']));
+  });
 });
 
 describe('the spinner fixture', () => {
