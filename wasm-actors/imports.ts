@@ -115,6 +115,13 @@ export function createImports(module: WasmModule): {
     return node.isAlive(pid) ? REFUSED : NOPROC;
   };
   let lastLocal = 0;
+  /**
+   * The last pid found NOT to be a Wasm actor of this host (a JS process, another shard's
+   * actor): a guest that keeps sending to one skips the host's pid-table lookup per message.
+   * Pids are never reused, so it cannot hide a later local actor — except a pid guessed before
+   * its spawn, whose messages then take the copy path: still delivered, only not pooled.
+   */
+  let lastOut = 0;
   /** Sizes that take the pooled path (never more than the host's message limit). */
   const localMax = Math.min(LOCAL_MAX, host.maxMessageBytes);
   /**
@@ -129,11 +136,16 @@ export function createImports(module: WasmModule): {
     inst.check(ptr, len, what);
     // `lastLocal` caches the last pid found to be a Wasm actor of this host. Pids are never
     // reused, so the cache cannot go wrong: once that actor is gone, `node.send` just fails.
-    if (len <= localMax && (pid === lastLocal || isLocalPid(pid))) return sendLocal(inst, pid, ptr, len);
+    if (len <= localMax && pid !== lastOut && (pid === lastLocal || isLocalPid(pid))) {
+      return sendLocal(inst, pid, ptr, len);
+    }
     return sendOut(inst.u8, pid, ptr, len);
   };
   const isLocalPid = (pid: number): boolean => {
-    if (!host.isLocal(pid)) return false;
+    if (!host.isLocal(pid)) {
+      lastOut = pid;
+      return false;
+    }
     lastLocal = pid;
     return true;
   };

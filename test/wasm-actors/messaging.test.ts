@@ -145,6 +145,35 @@ describe('guest to guest on one host', () => {
   });
 });
 
+describe("the send import's per-module target caches", () => {
+  it('a pid first seen dead and then spawned as a local guest still gets its messages, as do JS targets in between', async () => {
+    setup();
+    host.loadSync('echo', guestBytes('echo'), { mode: 'shared' });
+    const a = host.spawn('echo');
+    const c = collector(rt);
+    // The next pid this runtime will hand out (serials step by one; the shard sits below 1024).
+    const future = rt.spawn({ receive() {} }) + 1024;
+    const payload = (k: number): Uint8Array => {
+      const msg = new Uint8Array(12);
+      new DataView(msg.buffer).setFloat64(0, c.pid, true);
+      msg[8] = k;
+      return msg;
+    };
+    // a replies to `future` while nothing lives there (NOPROC): the import remembers it as not local.
+    rt.send(a, wasmRequest(future, payload(0)));
+    await eventually(() => expect(rt.info(a)?.messagesHandled).toBe(1));
+    const e = host.spawn('echo');
+    expect(e).toBe(future);
+    // Now a's replies to e (which forwards them to the collector) alternate with replies to the
+    // collector itself: every one arrives, in order per path.
+    for (let k = 1; k <= 6; k++) rt.send(a, wasmRequest(k % 2 === 1 ? e : c.pid, payload(k)));
+    await eventually(() => expect(c.messages).toHaveLength(6));
+    expect(c.messages.map((m) => (m as Uint8Array)[8]).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    const viaE = c.messages.map((m) => (m as Uint8Array)[8]).filter((k) => k! % 2 === 1);
+    expect(viaE).toEqual([1, 3, 5]);
+  });
+});
+
 describe("the pooled fast path when the receiver's inbox is smaller than the message", () => {
   it('grows the inbox through the guest and delivers every byte in order', async () => {
     // An inbox of 16 bytes: pooled messages of 17–256 bytes leave WasmActor.receive's fast path
