@@ -11,6 +11,20 @@ type Op =
   | { kind: 'flush' }
   | { kind: 'read'; max: number };
 
+/**
+ * An empty 64-byte ring whose head and tail both sit at byte `4 * shift` (an empty message takes
+ * 4 bytes): where the next record starts, to put it across the ring's end.
+ */
+function emptyRingAt(shift: number): { tx: RingProducer; rx: RingConsumer } {
+  const sab = createRing({ capacity: 64 });
+  const tx = new RingProducer(sab, { maxChunk: 28 });
+  const rx = new RingConsumer(sab);
+  for (let i = 0; i < shift; i++) tx.send(new Uint8Array(0));
+  tx.publish();
+  rx.read(() => {});
+  return { tx, rx };
+}
+
 /** Send one pid record, publish it, and return every pid record the consumer then reads. */
 function sendPidAndRead(
   tx: RingProducer,
@@ -127,13 +141,7 @@ describe('SPSC ring', () => {
   it('a pid record survives every position of the wrap (pid words and bytes split at the end)', () => {
     const pid = 2 ** 52 + 12345; // both 32-bit words non-zero
     for (let shift = 0; shift < 16; shift++) {
-      const sab = createRing({ capacity: 64 });
-      const tx = new RingProducer(sab, { maxChunk: 28 });
-      const rx = new RingConsumer(sab);
-      // Empty messages take 4 bytes each: move head and tail to 4 * shift.
-      for (let i = 0; i < shift; i++) tx.send(new Uint8Array(0));
-      tx.publish();
-      rx.read(() => {});
+      const { tx, rx } = emptyRingAt(shift);
       const body = Uint8Array.from({ length: 13 }, (_, i) => 200 - i);
       expect(sendPidAndRead(tx, rx, pid, body)).toEqual([[pid, body]]);
     }
@@ -144,12 +152,7 @@ describe('SPSC ring', () => {
     const body = Uint8Array.from({ length: 13 }, (_, i) => 100 + i);
     const record = 4 + 8 + 16; // header, pid words, 13 bytes padded to 16
     for (let shift = 0; shift < 16; shift++) {
-      const sab = createRing({ capacity: 64 });
-      const tx = new RingProducer(sab, { maxChunk: 28 });
-      const rx = new RingConsumer(sab);
-      for (let i = 0; i < shift; i++) tx.send(new Uint8Array(0));
-      tx.publish();
-      rx.read(() => {});
+      const { tx, rx } = emptyRingAt(shift);
       const offered: number[] = [];
       const taken: Uint8Array[] = [];
       const copied: Uint8Array[] = [];
