@@ -235,7 +235,14 @@ export class Proc implements Context {
   }
 }
 
-/** A snapshot of a live process for `info()` (what `wactor attach` and `/processes` show). */
+/**
+ * A snapshot of a live process for `info()` (what `wactor attach` and `/processes` show). Lists
+ * are copies, so the caller may keep or change them.
+ *
+ * @example
+ * const p = this.#procs.get(pid); // in Runtime.info
+ * return p === undefined ? undefined : processInfo(p); // { pid, status: 'waiting', mailboxDepth: 0, … }
+ */
 export function processInfo(p: Proc): ProcessInfo {
   const status = p.suspended
     ? 'running'
