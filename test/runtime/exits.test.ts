@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import {
   type DownMessage,
   type ExitMessage,
+  InvalidArgumentError,
   ProcessStateError,
   ReceiveTimeoutError,
   type Runtime,
@@ -391,6 +392,22 @@ describe('terminate and listeners', () => {
     const c = idle(rt);
     rt.kill(c);
     expect(rt.list()).toEqual([]);
+  });
+
+  test('on() names a bad event or listener, and the function it returns removes the listener', async () => {
+    rt = quietRuntime();
+    expect(() => rt.on('stop' as never, () => {})).toThrow(InvalidArgumentError);
+    expect(() => rt.on('stop' as never, () => {})).toThrow(/on: event must be 'exit' or 'crash', got "stop"/);
+    expect(() => rt.on('exit', 42 as never)).toThrow(/on: listener must be a function, got 42/);
+    const seen: string[] = [];
+    const offA = rt.on('exit', (_pid, reason) => seen.push(`a ${reason}`));
+    rt.on('exit', (_pid, reason) => seen.push(`b ${reason}`));
+    rt.exit(idle(rt), 'first');
+    await eventually(() => expect(seen).toEqual(['a first', 'b first']));
+    offA();
+    offA(); // a second call is harmless
+    rt.exit(idle(rt), 'second');
+    await eventually(() => expect(seen).toEqual(['a first', 'b first', 'b second']));
   });
 });
 
