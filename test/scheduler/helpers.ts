@@ -33,3 +33,27 @@ export async function ready(inbox: unknown[], pids: Pid[]): Promise<void> {
       if (!inbox.some((m) => (m as { ready?: Pid }).ready === pid)) throw new Error(`${pid} not ready`);
   });
 }
+
+/**
+ * A collector and one agent on `shard` that reports to it, returned once the agent is ready:
+ * the usual start of a test that needs a process inside a shard to observe what reaches it.
+ */
+export async function readyAgent(
+  s: Scheduler,
+  shard: number,
+): Promise<{ c: { pid: Pid; inbox: unknown[] }; agent: Pid }> {
+  const c = collector(s);
+  const pid = agent(s, c.pid, { placement: { shard } });
+  await ready(c.inbox, [pid]);
+  return { c, agent: pid };
+}
+
+/** The byte messages an agent forwarded to its collector (`{ bytes }`), in arrival order. */
+export function forwardedBytes(inbox: unknown[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const m of inbox) {
+    const bytes = (m as { bytes?: Uint8Array }).bytes;
+    if (bytes !== undefined) out.push(bytes);
+  }
+  return out;
+}

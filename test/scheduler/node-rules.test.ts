@@ -5,7 +5,7 @@ import { Runtime } from '../../runtime/runtime.js';
 import type { Pid } from '../../runtime/types.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { eventually } from '../helpers/eventually.js';
-import { agent, collector, ready } from './helpers.js';
+import { readyAgent } from './helpers.js';
 
 let s: Scheduler | undefined;
 let rt: Runtime | undefined;
@@ -29,9 +29,7 @@ describe('Scheduler.isAlive from the main thread', () => {
   it('is exact for a pid spawned inside a shard by another process, and false right after its exit', async () => {
     const sched = new Scheduler({ shards: 2, logger: silentLogger });
     s = sched;
-    const c = collector(sched);
-    const a = agent(sched, c.pid, { placement: { shard: 1 } });
-    await ready(c.inbox, [a]);
+    const { c, agent: a } = await readyAgent(sched, 1);
     sched.send(a, { cmd: 'spawn' });
     const child = await eventually(() => {
       const m = c.inbox.find((x) => (x as { spawned?: Pid }).spawned !== undefined);

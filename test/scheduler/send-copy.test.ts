@@ -5,7 +5,7 @@ import type { Pid } from '../../runtime/types.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { exampleGuestPath } from '../../wasm-actors/examples.js';
 import { eventually } from '../helpers/eventually.js';
-import { agent, collector, ready } from './helpers.js';
+import { forwardedBytes, readyAgent } from './helpers.js';
 
 let s: Scheduler | undefined;
 afterEach(async () => {
@@ -33,11 +33,9 @@ describe('guest bytes to another shard (sendCopy)', () => {
     // queues behind it) and the large messages are chunked.
     const sched = new Scheduler({ shards: 2, ringBytes: 4096, logger: silentLogger });
     s = sched;
-    const c = collector(sched);
+    const { c, agent: sink } = await readyAgent(sched, 1);
     const echo = sched.spawn({ wasm: exampleGuestPath('echo') }, { placement: { shard: 0 } });
-    const sink = agent(sched, c.pid, { placement: { shard: 1 } });
     expect(shardOf(echo)).not.toBe(shardOf(sink));
-    await ready(c.inbox, [sink]);
     const sent: Uint8Array[] = [];
     for (let seq = 0; seq < 400; seq++) {
       // Mostly small (the pid-record path), every 50th larger than a ring record (the copy-out
@@ -47,29 +45,19 @@ describe('guest bytes to another shard (sendCopy)', () => {
       sent.push(msg.slice());
       expect(sched.send(echo, msg)).toBe(true);
     }
-    const got = () =>
-      c.inbox.flatMap((m) =>
-        (m as { bytes?: Uint8Array }).bytes ? [(m as { bytes: Uint8Array }).bytes] : [],
-      );
-    await eventually(() => expect(got().length).toBe(sent.length));
-    const received = got();
+    await eventually(() => expect(forwardedBytes(c.inbox).length).toBe(sent.length));
+    const received = forwardedBytes(c.inbox);
     for (let i = 0; i < sent.length; i++) expect(received[i]).toEqual(sent[i]);
   });
 
   it('a Wasm guest sending to a pid on its own shard still delivers a copy', async () => {
     const sched = new Scheduler({ shards: 2, logger: silentLogger });
     s = sched;
-    const c = collector(sched);
+    const { c, agent: sink } = await readyAgent(sched, 0);
     const echo = sched.spawn({ wasm: exampleGuestPath('echo') }, { placement: { shard: 0 } });
-    const sink = agent(sched, c.pid, { placement: { shard: 0 } });
-    await ready(c.inbox, [sink]);
     const msgs = [forwardee(sink, 1, 20), forwardee(sink, 2, 500)];
     for (const m of msgs) sched.send(echo, m.slice());
-    await eventually(() =>
-      expect(c.inbox.filter((m) => (m as { bytes?: unknown }).bytes)).toEqual(
-        msgs.map((bytes) => ({ bytes })),
-      ),
-    );
+    await eventually(() => expect(forwardedBytes(c.inbox)).toEqual(msgs));
   });
 
   it('sendCopy to a dead shard or a non-pid answers false / throws like send; a bad range throws', () => {

@@ -6,7 +6,7 @@ import { exampleGuestPath } from '../../wasm-actors/examples.js';
 import { LOCAL_MAX } from '../../wasm-actors/local-bytes.js';
 import { wasmRequest } from '../../wasm-actors/messages.js';
 import { eventually } from '../helpers/eventually.js';
-import { agent, collector, ready } from './helpers.js';
+import { collector, forwardedBytes, readyAgent } from './helpers.js';
 
 let s: Scheduler | undefined;
 afterEach(async () => {
@@ -31,10 +31,8 @@ describe('Scheduler with Wasm actors', () => {
     // path) and fills it (the rest waits in the main thread's queue and follows in order).
     const sched = new Scheduler({ shards: 2, ringBytes: 4096, logger: silentLogger });
     s = sched;
-    const c = collector(sched);
+    const { c, agent: sink } = await readyAgent(sched, 1);
     const echo = sched.spawn({ wasm: exampleGuestPath('echo') }, { placement: { shard: 0 } });
-    const sink = agent(sched, c.pid, { placement: { shard: 1 } });
-    await ready(c.inbox, [sink]);
     // The echo guest forwards a plain message to the pid in its first 8 bytes (the sink).
     const sent: Uint8Array[] = [];
     for (let size = 8; size <= LOCAL_MAX + 40; size++) {
@@ -43,30 +41,21 @@ describe('Scheduler with Wasm actors', () => {
       sent.push(bytes.slice());
       expect(sched.send(echo, bytes)).toBe(true);
     }
-    const got = () =>
-      c.inbox.flatMap((m) =>
-        (m as { bytes?: Uint8Array }).bytes ? [(m as { bytes: Uint8Array }).bytes] : [],
-      );
-    await eventually(() => expect(got().length).toBe(sent.length));
-    expect(got()).toEqual(sent);
+    await eventually(() => expect(forwardedBytes(c.inbox).length).toBe(sent.length));
+    expect(forwardedBytes(c.inbox)).toEqual(sent);
   });
 
   it('after the Wasm actor that last took ring records ends, records for it are dropped and a new Wasm actor on the shard gets its own', async () => {
     const sched = new Scheduler({ shards: 2, logger: silentLogger });
     s = sched;
-    const c = collector(sched);
-    const sink = agent(sched, c.pid, { placement: { shard: 1 } });
-    await ready(c.inbox, [sink]);
+    const { c, agent: sink } = await readyAgent(sched, 1);
     const forward = (seq: number) => {
       const bytes = new Uint8Array(16);
       new DataView(bytes.buffer).setFloat64(0, sink, true);
       bytes[8] = seq;
       return bytes;
     };
-    const got = () =>
-      c.inbox.flatMap((m) =>
-        (m as { bytes?: Uint8Array }).bytes ? [(m as { bytes: Uint8Array }).bytes[8]] : [],
-      );
+    const got = () => forwardedBytes(c.inbox).map((bytes) => bytes[8]);
     const first = sched.spawn({ wasm: exampleGuestPath('echo') }, { placement: { shard: 0 } });
     sched.send(first, forward(1));
     await eventually(() => expect(got()).toEqual([1]));
