@@ -12,6 +12,30 @@ function setup(): void {
   ({ rt, host } = start());
 }
 
+/**
+ * Loads `echo` in `mode` on the current host and spawns two, a and b. Each message of `sizes`
+ * (patterned bytes, `% modulus`, the collector's pid in the first 8) goes to a as a request to
+ * reply to b (guest → guest); b forwards it to the collector. Resolves once all have arrived.
+ */
+async function throughTwoEchoes(
+  mode: HostingMode,
+  sizes: readonly number[],
+  modulus: number,
+): Promise<{ sent: Uint8Array[]; arrived: unknown[]; a: number; b: number }> {
+  host.loadSync('echo', guestBytes('echo'), { mode });
+  const a = host.spawn('echo');
+  const b = host.spawn('echo');
+  const c = collector(rt);
+  const sent = sizes.map((size, k) => {
+    const msg = new Uint8Array(size).map((_, i) => (i * 7 + k) % modulus);
+    new DataView(msg.buffer).setFloat64(0, c.pid, true);
+    rt.send(a, wasmRequest(b, msg));
+    return msg;
+  });
+  await eventually(() => expect(c.messages).toHaveLength(sizes.length));
+  return { sent, arrived: c.messages, a, b };
+}
+
 describe.each<HostingMode>(['isolated', 'shared'])('guest messaging (%s mode)', (mode) => {
   it('echo round-trips bytes, strings and large messages through a request', async () => {
     setup();
@@ -127,21 +151,9 @@ describe('the spinner fixture', () => {
 describe('guest to guest on one host', () => {
   it('bytes of every size arrive intact through the pooled fast path and the plain path', async () => {
     setup();
-    host.loadSync('echo', guestBytes('echo'), { mode: 'shared' });
-    const a = host.spawn('echo');
-    const b = host.spawn('echo');
-    const c = collector(rt);
-    // a replies to b (guest → guest); b forwards to the pid in the first 8 bytes (the collector).
-    const sizes = [8, 12, 64, 65, 255, 256, 257, 5000];
-    const sent = sizes.map((size, k) => {
-      const msg = new Uint8Array(size).map((_, i) => (i * 7 + k) % 256);
-      new DataView(msg.buffer).setFloat64(0, c.pid, true);
-      rt.send(a, wasmRequest(b, msg));
-      return msg;
-    });
-    await eventually(() => expect(c.messages).toHaveLength(sizes.length));
-    expect(c.messages).toEqual(sent);
-    for (const m of c.messages) expect(m).toBeInstanceOf(Uint8Array);
+    const { sent, arrived } = await throughTwoEchoes('shared', [8, 12, 64, 65, 255, 256, 257, 5000], 256);
+    expect(arrived).toEqual(sent);
+    for (const m of arrived) expect(m).toBeInstanceOf(Uint8Array);
   });
 });
 
@@ -180,19 +192,8 @@ describe("the pooled fast path when the receiver's inbox is smaller than the mes
     // for the general one, which asks the guest for a bigger inbox.
     // Isolated, so the requests that grow a's inbox do not grow b's (shared mode has one inbox).
     ({ rt, host } = start({ inboxBytes: 16 }));
-    host.loadSync('echo', guestBytes('echo'), { mode: 'isolated' });
-    const a = host.spawn('echo');
-    const b = host.spawn('echo');
-    const c = collector(rt);
-    const sizes = [12, 16, 17, 100, 256, 200, 40];
-    const sent = sizes.map((size, k) => {
-      const msg = new Uint8Array(size).map((_, i) => (i * 13 + k) % 251);
-      new DataView(msg.buffer).setFloat64(0, c.pid, true);
-      rt.send(a, wasmRequest(b, msg));
-      return msg;
-    });
-    await eventually(() => expect(c.messages).toHaveLength(sizes.length));
-    expect(c.messages).toEqual(sent);
+    const { sent, arrived, a, b } = await throughTwoEchoes('isolated', [12, 16, 17, 100, 256, 200, 40], 251);
+    expect(arrived).toEqual(sent);
     expect(rt.isAlive(a) && rt.isAlive(b)).toBe(true);
   });
 });
