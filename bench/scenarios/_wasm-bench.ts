@@ -98,10 +98,13 @@ export function jsHandlerPingPong(): Subject {
 
 /**
  * Wasm figures against the JS handler baseline of the same run: one compared metric per entry,
- * named `<what> vs JS handler` unless the name says otherwise.
+ * named exactly as the key. End keys with ` vs JS handler`: a scenario also compares the same
+ * Wasm figure against its raw baseline, and two metrics of one name would collide in the report.
  *
  * @example
- * versusJs('js handler ping-pong', 'msgs/s', r.js.perSecond, { 'wasm ping-pong (shared)': r.shared.perSecond });
+ * versusJs('js handler ping-pong', 'msgs/s', r.js.perSecond, {
+ *   'wasm ping-pong (shared) vs JS handler': r.shared.perSecond,
+ * });
  */
 export function versusJs(
   baselineName: string,
