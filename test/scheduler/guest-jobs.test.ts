@@ -183,7 +183,7 @@ describe('guest jobs on a Scheduler (run_job)', () => {
     ).resolves.toBe('OK');
   });
 
-  it('registerJob rejects a bad name with a clear error', () => {
+  it('registerJob rejects a bad name, task, task.name or task.module with a clear error', () => {
     const sched = new Scheduler({ shards: 1, logger: silentLogger });
     s = sched;
     // The runtime's name rule and wording (runtime/validate.ts checkName), plus the wire's bound.
@@ -198,6 +198,12 @@ describe('guest jobs on a Scheduler (run_job)', () => {
     );
     expect(() => sched.registerJob('n', { module: jobs, name: '' })).toThrow(
       /task\.name must be a non-empty/,
+    );
+    expect(() => sched.registerJob('n', null as unknown as { module: URL })).toThrow(
+      'registerJob: task must be { module, name? }, got null',
+    );
+    expect(() => sched.registerJob('n', { module: 42 as unknown as string })).toThrow(
+      /registerJob: task\.module/,
     );
   });
 });
