@@ -173,3 +173,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number, size: number): Promise<
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * One turn of the event loop: a runtime drains its run queue in a microtask, then in
+ * setImmediate turns, so awaiting this lets it run what was just sent or spawned.
+ *
+ * @example
+ * rt.exit(rt.spawn(empty), 'normal');
+ * while (rt.stats().processes > 0) await nextTurn();
+ */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -10,8 +10,7 @@ import { type ExampleGuest, exampleGuestBytes, type HostingMode, WasmHost } from
 import { compare } from '../harness/result.js';
 import type { Metric } from '../harness/scenario.js';
 
-/** One turn of the event loop: a runtime drains its run queue in a microtask, then in setImmediate turns. */
-export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { nextTurn } from '../harness/throughput.js';
 
 /** A quiet runtime with a Wasm host on it that has loaded the named example guests in `mode`. */
 export function wasmNode(

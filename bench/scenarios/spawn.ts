@@ -11,17 +11,12 @@ import { startIdleXstateActors, xstateSpawnChurn } from '../harness/baselines/xs
 import { forceGc, heapUsed } from '../harness/heap.js';
 import { compare, metric } from '../harness/result.js';
 import type { Metric, Scenario } from '../harness/scenario.js';
-import { measureInterleaved } from '../harness/throughput.js';
+import { measureInterleaved, nextTurn } from '../harness/throughput.js';
 
 const GIB = 2 ** 30;
 
 /** The process every churn and idle measurement spawns: it ignores whatever it receives. */
 const empty = { receive() {} };
-
-/** Let the runtime drain its run queue (it drains in a microtask, then in setImmediate turns). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** Spawn + exit from outside: `size` processes that never get to run. */
 function churnBatch(rt: Runtime): (size: number) => Promise<number> {

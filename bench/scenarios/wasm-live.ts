@@ -10,7 +10,7 @@ import { exampleGuestBytes, WasmHost, wasmRequest } from '../../wasm-actors/inde
 import { forceGc, heapUsed } from '../harness/heap.js';
 import { compare, metric } from '../harness/result.js';
 import type { Metric, Scenario } from '../harness/scenario.js';
-import { nextTurn } from './_wasm-bench.js';
+import { nextTurn } from '../harness/throughput.js';
 
 interface Fill {
   readonly count: number;
