@@ -7,10 +7,10 @@
 import { readFile } from 'node:fs/promises';
 import { type Clock, SystemClock } from '../runtime/clock.js';
 import { ClosedError, InvalidArgumentError } from '../runtime/errors.js';
+import type { ExitListener } from '../runtime/exit-listeners.js';
 import { consoleLogger, type Logger } from '../runtime/logger.js';
 import { describe } from '../runtime/pid.js';
 import { PidTable } from '../runtime/pid-table.js';
-import type { ExitListener } from '../runtime/runtime.js';
 import type { ExitReason, LocalNode, Pid, SpawnOptions } from '../runtime/types.js';
 import type { Capability } from './abi.js';
 import type { WasmActor } from './actor.js';
