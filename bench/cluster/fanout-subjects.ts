@@ -12,10 +12,11 @@
  * await s.batch(10_000);   // 10k round trips, 256 in flight
  * await s.close();
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ClusterNode, Identity, type IdentityPem } from '../../cluster/index.js';
 import { type Pid, Runtime, silentLogger } from '../../runtime/index.js';
+import { startChildProcess, stopChildren } from '../harness/child-process.js';
 import type { LatencyRecorder } from '../harness/latency.js';
 import type { BatchFn } from '../harness/throughput.js';
 import { dialRawEcho, type RawClient, type RawKind, type RawServer, startRawEcho } from './raw-echo.js';
@@ -85,34 +86,16 @@ async function startWorker(
 }
 
 /** Start this file as a child process in `role`; resolves once it printed `ready <port>`. */
-function startChild(cfg: ChildConfig, children: ChildProcess[]): Promise<number> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
-    env: { ...process.env, WACTOR_FANOUT_CHILD: JSON.stringify(cfg) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /ready (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`fanout child ${cfg.name} exited with ${code}`)));
-  });
-}
-
-async function stopChildren(children: ChildProcess[]): Promise<void> {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('exit', () => resolve());
-          c.kill('SIGKILL');
-        }),
-    ),
+async function startChild(cfg: ChildConfig, children: ChildProcess[]): Promise<number> {
+  const env = { WACTOR_FANOUT_CHILD: JSON.stringify(cfg) };
+  const { match } = await startChildProcess(
+    fileURLToPath(import.meta.url),
+    env,
+    /ready (\d+)/,
+    `fanout ${cfg.name}`,
+    children,
   );
+  return Number(match[1]);
 }
 
 // ------------------------------------------------------------------ the cluster subject

@@ -1,11 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stopChildren } from '../../bench/harness/child-process.js';
 import { FrameWriter } from '../../cluster/frame-writer.js';
 import { Identity } from '../../cluster/identity.js';
 import { FrameType } from '../../cluster/protocol.js';
 import { BufferedStream } from '../../cluster/transport.js';
 import { eventually } from '../helpers/eventually.js';
-import { assertBuilt, killAll, startChild } from './child-node.js';
+import { assertBuilt, startChild } from './child-node.js';
 import { Nodes } from './helpers.js';
 
 describe('FrameWriter backpressure', () => {
@@ -59,7 +60,7 @@ describe.each(['tls', 'quic'] as const)('cluster backpressure over %s', (transpo
     identity = await Identity.generate();
   });
   afterEach(async () => {
-    killAll(children);
+    await stopChildren(children);
     await nodes.closeAll();
   });
 

@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { startChildProcess } from '../../bench/harness/child-process.js';
 import type { ClusterNode } from '../../cluster/cluster-node.js';
 import type { Identity } from '../../cluster/identity.js';
 
@@ -20,7 +21,7 @@ export interface ChildOptions {
 
 /**
  * Start fixtures/child-node.mjs as node `name`, seeded to `hub`; resolves once it is listening.
- * The child is pushed on `children` so afterEach can kill it.
+ * The child is pushed on `children` so afterEach can stop it (`stopChildren`).
  */
 export async function startChild(
   name: string,
@@ -28,31 +29,19 @@ export async function startChild(
   options: ChildOptions,
   children: ChildProcess[],
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [FIXTURE], {
-    env: {
-      ...process.env,
-      WACTOR_CHILD: JSON.stringify({
-        name,
-        identity: options.identity.toPem(),
-        seeds: [`127.0.0.1:${hub.port}`],
-        failureDetector: options.failureDetector,
-        transport: options.transport,
-      }),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`child ${name} exited early with ${code}`)));
-  });
+  const cfg = {
+    name,
+    identity: options.identity.toPem(),
+    seeds: [`127.0.0.1:${hub.port}`],
+    failureDetector: options.failureDetector,
+    transport: options.transport,
+  };
+  const { child } = await startChildProcess(
+    FIXTURE,
+    { WACTOR_CHILD: JSON.stringify(cfg) },
+    /ready/,
+    name,
+    children,
+  );
   return child;
-}
-
-export function killAll(children: ChildProcess[]): void {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 }

@@ -1,10 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { stopChildren } from '../../bench/harness/child-process.js';
 import type { ClusterNode } from '../../cluster/cluster-node.js';
 import { Identity } from '../../cluster/identity.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { eventually } from '../helpers/eventually.js';
-import { assertBuilt, killAll, startChild as startChildNode } from './child-node.js';
+import { assertBuilt, startChild as startChildNode } from './child-node.js';
 import { bytes, collector, Nodes, text } from './helpers.js';
 
 // The bound under test: no heartbeat for `maxSilence` ms means nodedown, whatever phi says.
@@ -20,7 +21,7 @@ beforeAll(async () => {
 const children: ChildProcess[] = [];
 let nodes = new Nodes();
 afterEach(async () => {
-  killAll(children);
+  await stopChildren(children);
   await nodes.closeAll();
 });
 
