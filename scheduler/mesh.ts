@@ -112,8 +112,13 @@ export class Mesh {
   #running = false;
   #sleeping = false;
   #stopped = false;
-  /** Called after every pass that delivered records (the node flushes derived work there). */
-  onIdle: (() => void) | undefined;
+  /**
+   * Called at the start of every pass. The runtime's handlers for what the previous pass
+   * delivered have run by then (its drain microtask was queued before this pass), so no handler
+   * is on the stack: the node clears its watchdog mark here (wrap.ts), once per pass instead of
+   * after every handler call.
+   */
+  onPass: (() => void) | undefined;
   /**
    * Receives the hot-path records written by {@link sendBytes}: a `Uint8Array` for `pid`. The
    * node sets it; by default it goes to `onRecord` like any other user message of raw bytes.
@@ -333,6 +338,7 @@ export class Mesh {
     this.#sleeping = false;
     this.#loopQueued = false;
     do {
+      this.onPass?.();
       if (this.#stopped) {
         // Writes made while this pass was queued were left to it (see #loopQueued).
         if (this.#dirty.length > 0) this.publish();
@@ -345,7 +351,6 @@ export class Mesh {
       for (let t = 0; t < this.threads; t++) if (this.#out[t]?.canFlush()) this.#markDirty(t);
       if (this.#dirty.length > 0) this.publish();
       if (n > 0) {
-        this.onIdle?.();
         if (this.#lingerMs > 0) this.#lastWork = performance.now();
         // Let the runtime run the handlers we just fed (its drain is a microtask queued by the
         // deliveries above, so it runs before ours), then continue. Up to MICRO_PASSES passes

@@ -101,6 +101,10 @@ export class ShardNode {
     this.mesh.onUser = (pid, body) => {
       this.rt.send(pid, body);
     };
+    // Between two Mesh passes every handler has returned: the watchdog mark is cleared here, not
+    // after each handler call (wrap.ts).
+    const marks = options.marks;
+    if (marks !== undefined) this.mesh.onPass = () => marks.leave();
     this.rt.on('exit', (pid, reason, error) => {
       this.#publishLoad();
       this.#localExit(pid, reason, error);

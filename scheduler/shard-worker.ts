@@ -157,8 +157,9 @@ port.on('message', (m: { type: string; thread?: number; mesh?: ShardWorkerData['
 });
 
 // The heartbeat: this timer can only run when no handler is on the stack, so clearing the
-// "running" mark here never hides a runaway — it only un-marks a receive-loop body that is
-// awaiting something other than receive (see wrap.ts).
+// "running" mark here never hides a runaway. Handlers do not clear it when they return (the
+// Mesh pass does, see wrap.ts): this un-marks the last handler that ran outside Mesh passes
+// (timers, async handlers) and a receive-loop body awaiting something other than receive.
 setInterval(() => marks.leave(), data.heartbeatMs);
 
 mesh.start();
