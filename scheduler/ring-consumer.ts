@@ -47,7 +47,7 @@ export class RingConsumer {
     this.#ctl = v.ctl;
     this.#data = v.data;
     this.#words = v.words;
-    this.#mask = v.capacity - 1;
+    this.#mask = v.mask;
     this.#view = {
       u8: v.data,
       i32: new Int32Array(sab, RING_HEADER_BYTES, v.capacity / 4),

@@ -18,15 +18,31 @@ export const MORE = 0x80000000;
 export const PID_RECORD = 0x40000000;
 export const LEN_MASK = 0x3fffffff;
 
-/** Typed views over a ring's buffer; throws if the buffer was not made by `createRing`. */
+/**
+ * True when `value` is an integer power of two in `lo..hi`: ring sizes must be (offsets are masked
+ * with `size - 1`). Shared by `createRing`, {@link views} and the scheduler's `ringBytes` option.
+ */
+export function isPowerOfTwoIn(value: unknown, lo: number, hi: number): value is number {
+  return (
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= lo &&
+    value <= hi &&
+    (value & (value - 1)) === 0
+  );
+}
+
+/** Typed views over a ring's buffer, and its index mask; throws if `createRing` did not make it. */
 export function views(sab: SharedArrayBuffer): {
   ctl: Int32Array;
   data: Uint8Array;
   words: Uint32Array;
   capacity: number;
+  /** `capacity - 1`: a byte index masked with it stays inside the data area. */
+  mask: number;
 } {
   const capacity = sab.byteLength - RING_HEADER_BYTES;
-  if (capacity < 64 || (capacity & (capacity - 1)) !== 0) {
+  if (!isPowerOfTwoIn(capacity, 64, 2 ** 30)) {
     throw new RingOptionError('the SharedArrayBuffer was not made by createRing (bad size)');
   }
   return {
@@ -34,5 +50,6 @@ export function views(sab: SharedArrayBuffer): {
     data: new Uint8Array(sab, RING_HEADER_BYTES, capacity),
     words: new Uint32Array(sab, RING_HEADER_BYTES, capacity / 4),
     capacity,
+    mask: capacity - 1,
   };
 }

@@ -63,7 +63,7 @@ export class RingProducer {
     this.#ctl = v.ctl;
     this.#data = v.data;
     this.#words = v.words;
-    this.#mask = v.capacity - 1;
+    this.#mask = v.mask;
     const maxChunk = options.maxChunk ?? v.capacity / 4;
     if (!Number.isInteger(maxChunk) || maxChunk < 1 || maxChunk > v.capacity / 2 - 4) {
       throw new RingOptionError(

@@ -41,7 +41,7 @@
  * rx.read((bytes) => console.log(bytes)); // Uint8Array [1, 2, 3]
  */
 import { RingOptionError } from './errors.js';
-import { RING_HEADER_BYTES } from './ring-layout.js';
+import { isPowerOfTwoIn, RING_HEADER_BYTES } from './ring-layout.js';
 
 export interface RingOptions {
   /** Data bytes; a power of two between 64 and 2^30. Default 1 MiB. */
@@ -54,12 +54,7 @@ export interface RingOptions {
  */
 export function createRing(options: RingOptions = {}): SharedArrayBuffer {
   const capacity = options.capacity ?? 1 << 20;
-  if (
-    !Number.isInteger(capacity) ||
-    capacity < 64 ||
-    capacity > 2 ** 30 ||
-    (capacity & (capacity - 1)) !== 0
-  ) {
+  if (!isPowerOfTwoIn(capacity, 64, 2 ** 30)) {
     throw new RingOptionError(
       `options.capacity must be a power of two between 64 and 2^30, got ${String(capacity)}`,
     );

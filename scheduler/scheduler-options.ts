@@ -8,6 +8,7 @@ import type { Grants, Profile } from '../wasm-actors/capabilities.js';
 import type { IdleWait } from './doorbell.js';
 import { SchedulerOptionError } from './errors.js';
 import type { Placement } from './placement.js';
+import { isPowerOfTwoIn } from './ring-layout.js';
 
 export interface SchedulerOptions {
   /** Worker shards. Default `os.availableParallelism()`. */
@@ -96,13 +97,7 @@ export function checkInt(value: unknown, what: string, min: number, max = Number
 
 /** `options.ringBytes`: a power of two in 1024..2^30 (ring offsets are masked, so sizes must be 2^k). */
 export function checkRingBytes(value: unknown): number {
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < 1024 ||
-    value > 2 ** 30 ||
-    (value & (value - 1)) !== 0
-  ) {
+  if (!isPowerOfTwoIn(value, 1024, 2 ** 30)) {
     throw new SchedulerOptionError(
       `options.ringBytes must be a power of two between 1024 and 2^30, got ${String(value)}`,
     );
