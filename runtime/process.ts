@@ -22,6 +22,12 @@ export interface Waiter {
   timer: unknown;
 }
 
+/**
+ * {@link Proc.limit} of an unbounded mailbox: the largest small integer (2^30 - 1). No mailbox
+ * gets there: a JS array holds at most 2^27 elements on 64-bit V8, so growth fails first.
+ */
+export const UNBOUNDED = 0x3fffffff;
+
 export const HANDLER = 0;
 export const RECEIVE_LOOP = 1;
 
@@ -40,7 +46,15 @@ export class Proc implements Context {
   readonly handler: HandlerBehaviour | undefined;
   readonly body: ((ctx: Context) => unknown) | undefined;
   readonly label: string | undefined;
+  /** The mailbox bound as given (`Infinity`: unbounded); what `info()` reports. */
   capacity: number;
+  /**
+   * The bound the send path tests: `capacity`, or {@link UNBOUNDED} for an unbounded (or
+   * larger) one. Always a small integer, so V8 keeps the field untagged and `mbSize >= limit`
+   * is one integer compare; with `Infinity` in the field it was a heap-number load and a
+   * float compare on every send.
+   */
+  readonly limit: number;
 
   alive = true;
   /** In the run queue (handlers, or any process whose start is pending). */
@@ -75,6 +89,7 @@ export class Proc implements Context {
     this.rt = rt;
     this.self = self;
     this.capacity = capacity;
+    this.limit = Math.min(capacity, UNBOUNDED);
     this.label = label;
     if (typeof behaviour === 'function') {
       this.kind = RECEIVE_LOOP;

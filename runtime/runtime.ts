@@ -230,7 +230,7 @@ export class Runtime implements LocalNode {
 
   /** `send` once the target record is known and alive. */
   _sendTo(p: Proc, msg: unknown): boolean {
-    if (p.mbSize >= p.capacity) {
+    if (p.mbSize >= p.limit) {
       p.refused++;
       this.#refused++;
       return false;

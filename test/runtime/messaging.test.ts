@@ -93,6 +93,21 @@ describe('messaging', () => {
     expect(rt.stats().messagesRefused).toBe(2);
   });
 
+  test('a capacity past the small-integer range bounds like an unbounded one and is reported as given', async () => {
+    // The send path tests a clamped integer bound (Proc.limit); the process info keeps the given one.
+    rt = quietRuntime();
+    const given = 2 ** 40;
+    const pid = rt.spawn(
+      async (ctx) => {
+        await ctx.receive({ match: (m) => m === 'never' });
+      },
+      { mailboxCapacity: given },
+    );
+    await flush();
+    for (let i = 0; i < 1000; i++) expect(rt.send(pid, i)).toBe(true);
+    expect(rt.info(pid)).toMatchObject({ mailboxDepth: 1000, mailboxCapacity: given, messagesRefused: 0 });
+  });
+
   test('down and exit signals are never refused by a full mailbox', async () => {
     rt = quietRuntime({ mailboxCapacity: 1 });
     const watcher = rt.spawn(
