@@ -64,8 +64,9 @@ export class WasmActor implements HandlerBehaviour {
       const len = msg.len;
       const prev = inst.enterTop(this, ctx);
       try {
-        // Growth detached the views (their length reads 0): rebuild them before the copy.
-        if (inst.inboxPtr + len > inst.u8.length) inst.refresh();
+        // Growth detached the views (their length reads 0): rebuild them before the copy. The
+        // word view, not the byte view: a small message touches only it (see WasmInstance.i32).
+        if (inst.inboxPtr + len > inst.i32.length * 4) inst.refresh();
         drainLocal(msg, inst, inst.inboxPtr);
         // Two identical calls on purpose: one call site per instance parity (see WasmInstance.site).
         if (inst.site === 0) inst.guestReceive(this.slot, len);

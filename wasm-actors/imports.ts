@@ -204,8 +204,9 @@ export function createImports(module: WasmModule): {
       // actor) written out here instead of through sendBytes/sendLocal: V8's inlining budget
       // (~920 bytes of bytecode) counts only callees, so this leaves room for the runtime's
       // whole send (context, mailbox push, run-queue insert) to be inlined into the import.
-      // Everything else takes the general path, which re-checks.
-      if (len >= 0 && ptr + len <= inst!.u8.length && len <= localMax && pid === lastLocal) {
+      // Everything else takes the general path, which re-checks. The range is checked against
+      // the word view, which a small message's copy reads (see WasmInstance.i32).
+      if (len >= 0 && ptr + len <= inst!.i32.length * 4 && len <= localMax && pid === lastLocal) {
         const ctx = inst!.ctx;
         // `=== false`: one compare, not V8's generic truthiness test (see the runtime's #deliver).
         if (ctx !== undefined && inst!.cur!.ended === false) {

@@ -199,6 +199,32 @@ describe("the pooled fast path when the receiver's inbox is smaller than the mes
   });
 });
 
+describe('the pooled fast path after the guest grew its memory', () => {
+  it("copies the next pooled message into the grown memory, not the old buffer's detached views", async () => {
+    // m1 gets two pooled messages from a guest (echo forwards a request's bytes to its replyTo):
+    // 'grow 1024' grows m1's memory inside its call (detaching the views the host holds), then
+    // 'grow 0000' must reach the guest. Copied through the stale views it would be dropped, and m1
+    // would re-read 'grow 1024' from its inbox and grow twice. m2 grows once, for comparison.
+    setup();
+    host.loadSync('echo', guestBytes('echo'), { mode: 'isolated' });
+    host.loadSync('memhog', guestBytes('memhog'), { mode: 'isolated' });
+    const echo = host.spawn('echo');
+    const m1 = host.spawn('memhog');
+    const m2 = host.spawn('memhog');
+    const c = collector(rt);
+    rt.send(echo, wasmRequest(m1, 'grow 1024'));
+    rt.send(echo, wasmRequest(m1, 'grow 0000'));
+    await eventually(() => expect(rt.info(m1)?.messagesHandled).toBe(2));
+    rt.send(m2, wasmRequest(c.pid, 'grow 1024'));
+    await eventually(() => expect(c.messages).toHaveLength(1));
+    rt.send(m1, wasmRequest(c.pid, 'size'));
+    await eventually(() => expect(c.messages).toHaveLength(2));
+    const [once, m1Pages] = c.messages.map((m) => Number(text(m)));
+    expect(once).toBeGreaterThan(16); // it did grow (1 MiB is 16 pages)
+    expect(m1Pages).toBe(once);
+  });
+});
+
 describe('names from a guest', () => {
   it('a guest registers itself and JS finds it by name; the name goes when it exits', async () => {
     setup();
