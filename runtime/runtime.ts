@@ -96,9 +96,15 @@ export class Runtime implements LocalNode {
   #nextRef = 1;
   #closed = false;
 
-  // Run queue: a growable ring of processes with work (power-of-two capacity).
+  // Run queue: `#next`, then a growable ring of processes with work (power-of-two capacity).
+  // `#next` is filled only when the whole queue is empty, so it is always the oldest entry (FIFO
+  // holds). A queue that never holds more than one process (a ping-pong, a request and its
+  // reply) then never touches the ring: a field of this object is one load away, a ring slot
+  // three (the array, its elements, the slot), and those loads sit on every turn's critical path.
+  #next: Proc | undefined = undefined;
   #runq: (Proc | undefined)[] = new Array(1024);
   #runqHead = 0;
+  /** Processes in the ring (not counting `#next`). */
   #runqSize = 0;
   #draining = false;
   #drainScheduled = false;
@@ -366,11 +372,17 @@ export class Runtime implements LocalNode {
 
   #enqueue(p: Proc): void {
     p.scheduled = true;
+    if (this.#next === undefined && this.#runqSize === 0) this.#next = p;
+    else this.#enqueueRing(p);
+    if (this.#draining === false && this.#drainScheduled === false) this.#scheduleDrain();
+  }
+
+  /** Behind `#next`: its own method so {@link #enqueue}, inlined into every send, stays small. */
+  #enqueueRing(p: Proc): void {
     if (this.#runqSize === this.#runq.length) this.#growRunq();
     const q = this.#runq;
     q[(this.#runqHead + this.#runqSize) & (q.length - 1)] = p;
     this.#runqSize++;
-    if (this.#draining === false && this.#drainScheduled === false) this.#scheduleDrain();
   }
 
   /**
@@ -401,7 +413,7 @@ export class Runtime implements LocalNode {
       this.#draining = false;
     }
     // Out of turns with work left: yield to the event loop so I/O and timers run, then go on.
-    if (this.#runqSize > 0 && !this.#drainScheduled) {
+    if ((this.#next !== undefined || this.#runqSize > 0) && !this.#drainScheduled) {
       this.#drainScheduled = true;
       setImmediate(this.#drain);
     }
@@ -421,13 +433,11 @@ export class Runtime implements LocalNode {
     let last = performance.now();
     const deadline = last + this.#tickBudgetMs;
     let untilCheck = this.#checkEvery;
-    while (this.#runqSize > 0) {
-      // Re-read the ring each turn: running a process may grow (replace) it.
-      const q = this.#runq;
-      const p = q[this.#runqHead]!;
-      q[this.#runqHead] = undefined;
-      this.#runqHead = (this.#runqHead + 1) & (q.length - 1);
-      this.#runqSize--;
+    for (;;) {
+      let p = this.#next;
+      if (p !== undefined) this.#next = undefined;
+      else if (this.#runqSize > 0) p = this.#takeRing();
+      else return;
       p.scheduled = false;
       if (p.alive === true) this.#run(p);
       if (--turns === 0) return;
@@ -440,6 +450,17 @@ export class Runtime implements LocalNode {
         untilCheck = this.#checkEvery;
       }
     }
+  }
+
+  /** The oldest process in the ring (the caller checked it is not empty). */
+  #takeRing(): Proc {
+    // Re-read the ring each time: running a process may grow (replace) it.
+    const q = this.#runq;
+    const p = q[this.#runqHead]!;
+    q[this.#runqHead] = undefined;
+    this.#runqHead = (this.#runqHead + 1) & (q.length - 1);
+    this.#runqSize--;
+    return p;
   }
 
   /** Give one process a turn. */

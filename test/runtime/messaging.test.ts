@@ -188,6 +188,29 @@ describe('messaging', () => {
     expect(hops).toBeGreaterThan(0);
   });
 
+  test('processes take their turns in the order they became runnable', async () => {
+    // The run queue keeps its oldest entry in a field when the queue was empty and the rest in
+    // a ring: a process queued behind others (d, woken by a's turn) still goes after them.
+    rt = quietRuntime();
+    const turns: string[] = [];
+    const pids = new Map<string, number>();
+    for (const name of ['a', 'b', 'c', 'd']) {
+      const pid = rt.spawn({
+        receive(_msg: unknown, ctx) {
+          turns.push(name);
+          if (name === 'a') ctx.send(pids.get('d')!, 'from a');
+        },
+      });
+      pids.set(name, pid);
+    }
+    for (const name of ['a', 'b', 'c']) rt.send(pids.get(name)!, 'go');
+    await eventually(() => expect(turns).toHaveLength(4));
+    expect(turns).toEqual(['a', 'b', 'c', 'd']);
+    for (const name of ['c', 'a', 'b']) rt.send(pids.get(name)!, 'go');
+    await eventually(() => expect(turns).toHaveLength(8));
+    expect(turns.slice(4)).toEqual(['c', 'a', 'b', 'd']);
+  });
+
   test('1000 concurrent spawns all run and are all reaped', async () => {
     rt = quietRuntime();
     let done = 0;
