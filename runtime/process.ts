@@ -36,7 +36,8 @@ export const RECEIVE_LOOP = 1;
  * behaviour sees (one object per process keeps a million idle processes small). Fields are
  * owned by the {@link Runtime}; the methods below are the context API, bound to `self`.
  *
- * The mailbox is a growable ring buffer allocated on first use (idle processes cost nothing for
+ * The mailbox is a field for the oldest message (`first`, filled when the mailbox was empty)
+ * and behind it a growable ring buffer allocated on first use (idle processes cost nothing for
  * it); a ring avoids the backing-store churn of `array.length = 0` on the ping-pong hot path.
  */
 export class Proc implements Context {
@@ -67,10 +68,20 @@ export class Proc implements Context {
   /** Inside `terminate`: the process may still send although it is no longer alive. */
   terminating = false;
 
-  /** Mailbox ring: power-of-two capacity, `mbHead` is the oldest message, `mbSize` the count. */
+  /** Messages in the mailbox: `first` (when `mbSize > ringSize`), then the ring's. */
+  mbSize = 0;
+  /**
+   * The oldest message, filled only when the mailbox was empty (so it is always the oldest),
+   * valid while `mbSize > ringSize`. A mailbox that never holds more than one message (a
+   * ping-pong, a request and its reply) never touches the ring: a field is one load from the
+   * process record, a ring slot three (the array, its elements, the slot), and those loads sit
+   * on every message's critical path.
+   */
+  first: unknown = undefined;
+  /** Mailbox ring behind `first`: power-of-two capacity, `mbHead` its oldest, `ringSize` its count. */
   mb: unknown[] | undefined = undefined;
   mbHead = 0;
-  mbSize = 0;
+  ringSize = 0;
   waiter: Waiter | undefined = undefined;
 
   links: Set<Pid> | undefined = undefined;
@@ -106,12 +117,19 @@ export class Proc implements Context {
     return this.mbSize;
   }
 
-  /** Append a message (growing the ring when full, or creating it on first use). */
+  /** Append a message (into `first` if the mailbox is empty, else the ring). */
   push(msg: unknown): void {
-    let mb = this.mb;
-    if (mb === undefined || this.mbSize === mb.length) mb = this.#grow();
-    mb[(this.mbHead + this.mbSize) & (mb.length - 1)] = msg;
+    if (this.mbSize === 0) this.first = msg;
+    else this.#pushRing(msg);
     this.mbSize++;
+  }
+
+  /** Behind `first` (growing the ring when full, or creating it on first use). */
+  #pushRing(msg: unknown): void {
+    let mb = this.mb;
+    if (mb === undefined || this.ringSize === mb.length) mb = this.#grow();
+    mb[(this.mbHead + this.ringSize) & (mb.length - 1)] = msg;
+    this.ringSize++;
   }
 
   /** Out of line so `push` stays small (it is inlined into every send within a bytecode budget). */
@@ -119,7 +137,7 @@ export class Proc implements Context {
     const mb = this.mb;
     if (mb === undefined) return (this.mb = new Array(4));
     const bigger = new Array(mb.length * 2);
-    for (let i = 0; i < this.mbSize; i++) bigger[i] = mb[(this.mbHead + i) & (mb.length - 1)];
+    for (let i = 0; i < this.ringSize; i++) bigger[i] = mb[(this.mbHead + i) & (mb.length - 1)];
     this.mbHead = 0;
     this.mb = bigger;
     return bigger;
@@ -127,36 +145,55 @@ export class Proc implements Context {
 
   /** Take the oldest message (the caller checked `depth > 0`). */
   take(): unknown {
+    this.mbSize--;
+    if (this.mbSize >= this.ringSize) {
+      // `first` held it (the count without it still covers the ring).
+      const msg = this.first;
+      this.first = undefined;
+      return msg;
+    }
+    return this.#takeRing();
+  }
+
+  #takeRing(): unknown {
     const mb = this.mb!;
     const head = this.mbHead;
     const msg = mb[head];
     mb[head] = undefined;
     this.mbHead = (head + 1) & (mb.length - 1);
-    this.mbSize--;
+    this.ringSize--;
     return msg;
   }
 
-  /** Index (relative to the head) of the first message `match` accepts, or -1. */
+  /** Index (relative to the oldest message) of the first message `match` accepts, or -1. */
   find(match: MessageMatcher): number {
+    let at = 0;
+    if (this.mbSize > this.ringSize) {
+      if (match(this.first)) return 0;
+      at = 1;
+    }
     const mb = this.mb;
     if (mb === undefined) return -1;
     const mask = mb.length - 1;
-    for (let i = 0; i < this.mbSize; i++) {
-      if (match(mb[(this.mbHead + i) & mask])) return i;
+    for (let i = 0; i < this.ringSize; i++) {
+      if (match(mb[(this.mbHead + i) & mask])) return at + i;
     }
     return -1;
   }
 
-  /** Remove and return the message at `index` (relative to the head), keeping the others' order. */
+  /** Remove and return the message at `index` (relative to the oldest), keeping the others' order. */
   takeAt(index: number): unknown {
     if (index === 0) return this.take();
+    // Not the oldest: it is in the ring, at `index - 1` if `first` holds the oldest.
+    const i0 = this.mbSize > this.ringSize ? index - 1 : index;
     const mb = this.mb!;
     const mask = mb.length - 1;
-    const msg = mb[(this.mbHead + index) & mask];
-    for (let i = index; i < this.mbSize - 1; i++) {
+    const msg = mb[(this.mbHead + i0) & mask];
+    for (let i = i0; i < this.ringSize - 1; i++) {
       mb[(this.mbHead + i) & mask] = mb[(this.mbHead + i + 1) & mask];
     }
-    mb[(this.mbHead + this.mbSize - 1) & mask] = undefined;
+    mb[(this.mbHead + this.ringSize - 1) & mask] = undefined;
+    this.ringSize--;
     this.mbSize--;
     return msg;
   }
@@ -164,8 +201,10 @@ export class Proc implements Context {
   /** Drop every queued message (on exit). */
   clear(): void {
     this.lastTarget = undefined;
+    this.first = undefined;
     this.mb = undefined;
     this.mbHead = 0;
+    this.ringSize = 0;
     this.mbSize = 0;
   }
 

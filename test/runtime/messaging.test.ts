@@ -57,6 +57,32 @@ describe('messaging', () => {
     await eventually(() => expect(seen).toEqual(['c', 'a', 'b', 'e', 'd']));
   });
 
+  test('mailbox order holds across its first-message slot and its ring', async () => {
+    // The oldest message sits in a field when it arrived at an empty mailbox, the rest in a ring:
+    // selective receives take from either, and later arrivals queue behind what is left.
+    rt = quietRuntime();
+    const seen: unknown[] = [];
+    let step = 0;
+    const pid = rt.spawn(async (ctx) => {
+      seen.push(await ctx.receive({ match: (m) => m === 'm2' })); // in the ring behind the slot
+      seen.push(await ctx.receive()); // the slot: m0
+      seen.push(await ctx.receive({ match: (m) => m === 'm5' })); // the ring's last, slot empty
+      step = 1;
+      seen.push(await ctx.receive({ match: (m) => m === 'late' })); // parked: x1, x2 queue up
+      for (let i = 0; i < 5; i++) seen.push(await ctx.receive());
+      step = 2;
+      seen.push(await ctx.receive()); // an empty mailbox again: y goes to the slot
+    });
+    for (let i = 0; i <= 5; i++) rt.send(pid, `m${i}`);
+    await eventually(() => expect(step).toBe(1));
+    expect(rt.info(pid)?.mailboxDepth).toBe(3);
+    for (const m of ['x1', 'x2', 'late']) rt.send(pid, m);
+    await eventually(() => expect(step).toBe(2));
+    rt.send(pid, 'y');
+    await eventually(() => expect(seen).toHaveLength(10));
+    expect(seen).toEqual(['m2', 'm0', 'm5', 'late', 'm1', 'm3', 'm4', 'x1', 'x2', 'y']);
+  });
+
   test('a parked selective receive ignores non-matching arrivals until a match comes', async () => {
     rt = quietRuntime();
     const seen: unknown[] = [];
