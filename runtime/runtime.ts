@@ -489,7 +489,8 @@ export class Runtime implements LocalNode {
     }
     const handler = p.handler!;
     let budget = this.#reductions;
-    while (p.alive === true && p.suspended === false && p.mbSize > 0) {
+    // The mailbox test first: after its last message a turn ends on one load (most turns take one).
+    while (p.mbSize > 0 && p.alive === true && p.suspended === false) {
       const msg = p.take();
       p.handled++;
       let result: unknown;
@@ -505,7 +506,7 @@ export class Runtime implements LocalNode {
       }
       if (--budget === 0) break;
     }
-    if (p.alive === true && p.suspended === false && p.scheduled === false && p.mbSize > 0) this.#enqueue(p);
+    if (p.mbSize > 0 && p.alive === true && p.suspended === false && p.scheduled === false) this.#enqueue(p);
   }
 
   /** A handler returned a promise: it takes no message until the promise settles. */
