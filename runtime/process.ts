@@ -1,4 +1,5 @@
-import { ProcessStateError } from './errors.js';
+import { InvalidArgumentError, ProcessStateError, ReceiveTimeoutError } from './errors.js';
+import { describe, formatPid } from './pid.js';
 import type { Runtime } from './runtime.js';
 import type {
   Behaviour,
@@ -216,7 +217,51 @@ export class Proc implements Context {
         `receive() is only for receive-loop processes; pid ${this.self} is a handler process (messages arrive in receive(msg, ctx))`,
       );
     }
-    return this.rt._receive(this, options) as Promise<T>;
+    return this.#receive(options) as Promise<T>;
+  }
+
+  #receive(options: ReceiveOptions | undefined): Promise<unknown> {
+    let match: ReceiveOptions['match'];
+    let timeout: number | undefined;
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') {
+        throw new InvalidArgumentError(`receive options must be an object, got ${describe(options)}`);
+      }
+      match = options.match;
+      if (match !== undefined && typeof match !== 'function') {
+        throw new InvalidArgumentError(`receive: options.match must be a function, got ${describe(match)}`);
+      }
+      timeout = options.timeout;
+      if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
+        throw new InvalidArgumentError(
+          `receive: options.timeout must be a number >= 0, got ${describe(timeout)}`,
+        );
+      }
+    }
+    // A dead process never receives again: its body stays suspended and is garbage-collected.
+    if (!this.alive) return new Promise(() => {});
+    if (this.waiter !== undefined) {
+      throw new ProcessStateError(`receive: process ${formatPid(this.self)} already has a receive pending`);
+    }
+    if (this.mbSize > 0) {
+      const index = match === undefined ? 0 : this.find(match);
+      if (index >= 0) {
+        this.handled++;
+        return Promise.resolve(this.takeAt(index));
+      }
+    }
+    // Parked: the runtime's delivery hands the next matching message over (Runtime#handOver).
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, match, timer: undefined };
+      if (timeout !== undefined && timeout !== Infinity) {
+        waiter.timer = this.rt.clock.setTimer(timeout, () => {
+          if (this.waiter !== waiter) return;
+          this.waiter = undefined;
+          reject(new ReceiveTimeoutError(timeout));
+        });
+      }
+      this.waiter = waiter;
+    });
   }
 
   send(pid: Pid, msg: unknown): boolean {

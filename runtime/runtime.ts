@@ -1,5 +1,5 @@
 import { type Clock, SystemClock } from './clock.js';
-import { ClosedError, InvalidArgumentError, ProcessStateError, ReceiveTimeoutError } from './errors.js';
+import { ClosedError, InvalidArgumentError, ReceiveTimeoutError } from './errors.js';
 import { type ExitListener, ExitListeners } from './exit-listeners.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { NameTable } from './name-table.js';
@@ -15,7 +15,6 @@ import type {
   NodeStats,
   Pid,
   ProcessInfo,
-  ReceiveOptions,
   SpawnOptions,
   SupervisorSpec,
   TimerRef,
@@ -322,50 +321,6 @@ export class Runtime implements LocalNode {
     p.handled++;
     w.resolve(msg);
     return true;
-  }
-
-  /** The implementation of `ctx.receive()` (called by {@link Proc.receive}). */
-  _receive(p: Proc, options: ReceiveOptions | undefined): Promise<unknown> {
-    let match: ReceiveOptions['match'];
-    let timeout: number | undefined;
-    if (options !== undefined) {
-      if (options === null || typeof options !== 'object') {
-        throw new InvalidArgumentError(`receive options must be an object, got ${describe(options)}`);
-      }
-      match = options.match;
-      if (match !== undefined && typeof match !== 'function') {
-        throw new InvalidArgumentError(`receive: options.match must be a function, got ${describe(match)}`);
-      }
-      timeout = options.timeout;
-      if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
-        throw new InvalidArgumentError(
-          `receive: options.timeout must be a number >= 0, got ${describe(timeout)}`,
-        );
-      }
-    }
-    // A dead process never receives again: its body stays suspended and is garbage-collected.
-    if (!p.alive) return new Promise(() => {});
-    if (p.waiter !== undefined) {
-      throw new ProcessStateError(`receive: process ${formatPid(p.self)} already has a receive pending`);
-    }
-    if (p.depth > 0) {
-      const index = match === undefined ? 0 : p.find(match);
-      if (index >= 0) {
-        p.handled++;
-        return Promise.resolve(p.takeAt(index));
-      }
-    }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, match, timer: undefined };
-      if (timeout !== undefined && timeout !== Infinity) {
-        waiter.timer = this.clock.setTimer(timeout, () => {
-          if (p.waiter !== waiter) return;
-          p.waiter = undefined;
-          reject(new ReceiveTimeoutError(timeout));
-        });
-      }
-      p.waiter = waiter;
-    });
   }
 
   // ---- the run queue ------------------------------------------------------------------------
