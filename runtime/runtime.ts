@@ -420,28 +420,10 @@ export class Runtime implements LocalNode {
 
   /** Give one process a turn. */
   #run(p: Proc): void {
-    if (p.startPending === true) {
-      p.startPending = false;
-      if (p.kind === RECEIVE_LOOP) {
-        this.#startBody(p);
-        return;
-      }
-      const init = p.handler!.init;
-      if (init !== undefined) {
-        let result: unknown;
-        try {
-          result = init.call(p.handler, p);
-        } catch (err) {
-          this.#queueExit(p, 'crashed', err);
-          return;
-        }
-        if (isThenable(result)) {
-          this.#suspend(p, result);
-          return;
-        }
-        if (!p.alive) return;
-      }
-    }
+    // The first turn's work is out of line, to leave V8's cumulative inlining budget (~920
+    // bytes of bytecode for #runTurns and all it inlines) to the message path: the handler's
+    // `receive` and what it inlines.
+    if (p.startPending === true && this.#start(p) === false) return;
     const handler = p.handler!;
     let budget = this.#reductions;
     // The mailbox test first: after its last message a turn ends on one load (most turns take one).
@@ -462,6 +444,29 @@ export class Runtime implements LocalNode {
       if (--budget === 0) break;
     }
     if (p.mbSize > 0 && p.alive === true && p.suspended === false && p.scheduled === false) this.#enqueue(p);
+  }
+
+  /** A process's first turn: start its body, or run its `init`. False if the turn ends here. */
+  #start(p: Proc): boolean {
+    p.startPending = false;
+    if (p.kind === RECEIVE_LOOP) {
+      this.#startBody(p);
+      return false;
+    }
+    const init = p.handler!.init;
+    if (init === undefined) return true;
+    let result: unknown;
+    try {
+      result = init.call(p.handler, p);
+    } catch (err) {
+      this.#queueExit(p, 'crashed', err);
+      return false;
+    }
+    if (isThenable(result)) {
+      this.#suspend(p, result);
+      return false;
+    }
+    return p.alive === true;
   }
 
   /** A handler returned a promise: it takes no message until the promise settles. */

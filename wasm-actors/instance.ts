@@ -240,6 +240,11 @@ export class WasmInstance {
    */
   maybeCollect(): void {
     if (--this.#gcLeft !== 0 && this.i32.length === this.#gcWords) return;
+    this.#collectNow();
+  }
+
+  /** Out of line so {@link maybeCollect}, inlined into the message path, stays small. */
+  #collectNow(): void {
     this.collect!();
     if (this.u8.buffer !== this.memory.buffer) this.refresh();
     this.#gcWords = this.i32.length;
