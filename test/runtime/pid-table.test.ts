@@ -30,6 +30,38 @@ describe('PidTable (the live-process table of the runtime and the Wasm host)', (
     );
   });
 
+  it('behaves like a Map for scattered pids (probe runs that mix homes, so Robin Hood swaps)', () => {
+    // Any shard, serials from a small range: homes collide across groups, runs interleave.
+    const pid = fc
+      .tuple(fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 0, max: 1023 }))
+      .map(([serial, shard]) => serial * 1024 + shard);
+    const op = fc.tuple(fc.constantFrom('set', 'set', 'delete', 'get'), fc.nat());
+    fc.assert(
+      fc.property(
+        fc.array(pid, { minLength: 200, maxLength: 600 }),
+        fc.array(op, { minLength: 1000, maxLength: 4000 }),
+        (pool, ops) => {
+          const table = new PidTable<number>();
+          const map = new Map<number, number>();
+          ops.forEach(([kind, n], i) => {
+            const p = pool[n % pool.length]!;
+            if (kind === 'set') {
+              table.set(p, i);
+              map.set(p, i);
+            } else if (kind === 'delete') {
+              expect(table.delete(p)).toBe(map.delete(p));
+            } else {
+              expect(table.get(p)).toBe(map.get(p));
+            }
+          });
+          expect(table.size).toBe(map.size);
+          for (const p of pool) expect(table.get(p)).toBe(map.get(p));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
   it('grows past its initial size and finds every entry after deletes in the middle of runs', () => {
     const table = new PidTable<string>();
     const pids = Array.from({ length: 5000 }, (_, i) => (i + 1) * 1024 + (i % 7));
