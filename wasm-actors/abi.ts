@@ -46,10 +46,19 @@ export function formatSignature(s: Signature): string {
 export const REQUIRED_EXPORTS: Readonly<Record<string, Signature>> = {
   wactor_abi: sig('', 'i32'),
   wactor_inbox: sig('i32', 'i32'),
-  wactor_init: sig('i32 i32'),
+  wactor_init: sig('i32 i32 f64'),
   wactor_receive: sig('i32 i32'),
   wactor_signal: sig('i32 i32 f64 f64 i32 i32'),
   wactor_stop: sig('i32 i32'),
+};
+
+/**
+ * Earlier signatures of required exports that are still accepted. Guests built before
+ * `wactor_init` took the actor's pid export `(i32, i32) -> void`; the host passes the pid
+ * anyway, and a Wasm function ignores arguments beyond its parameters.
+ */
+export const EARLIER_EXPORTS: Readonly<Record<string, readonly Signature[]>> = {
+  wactor_init: [sig('i32 i32')],
 };
 
 /**

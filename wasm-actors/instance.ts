@@ -25,7 +25,7 @@ import { type WasmMemory, wasm } from './wasm-types.js';
 interface GuestExports {
   wactor_abi(): number;
   wactor_inbox(minBytes: number): number;
-  wactor_init(actor: number, argsLen: number): void;
+  wactor_init(actor: number, argsLen: number, pid: number): void;
   wactor_receive(actor: number, len: number): void;
   wactor_signal(actor: number, kind: number, from: number, ref: number, rlen: number, dlen: number): void;
   wactor_stop(actor: number, reasonLen: number): void;
@@ -335,7 +335,7 @@ export class WasmInstance {
     if (this.depth !== 0) {
       const saved = this.#enter(actor, ctx);
       try {
-        this.#init(actor.slot, this.#putArgs(args));
+        this.#init(actor.slot, this.#putArgs(args), actor.pid);
       } catch (err) {
         throw this.fault(err, actor);
       } finally {
@@ -346,7 +346,7 @@ export class WasmInstance {
     // The spawn hot path (a turn of its own): no tuple to save, no `finally`.
     const prev = this.enterTop(actor, ctx);
     try {
-      this.#init(actor.slot, this.#putArgs(args));
+      this.#init(actor.slot, this.#putArgs(args), actor.pid);
       if (this.collect !== undefined) this.maybeCollect();
     } catch (err) {
       const trap = this.fault(err, actor);

@@ -9,6 +9,7 @@
 import { InvalidArgumentError } from '../runtime/errors.js';
 import { describe } from '../runtime/pid.js';
 import {
+  EARLIER_EXPORTS,
   formatSignature,
   HOST_IMPORTS,
   MEMORY_IMPORT,
@@ -309,10 +310,12 @@ function validateShape(name: string, shape: ModuleShape, caps: Capabilities): nu
     if (e.kind !== 'function' || e.signature === undefined) {
       throw new WasmBadExportError(name, `export ${exportName} must be a function, but it is a ${e.kind}`);
     }
-    if (!sameSignature(e.signature, expected)) {
+    const sig = e.signature;
+    if (!sameSignature(sig, expected) && !EARLIER_EXPORTS[exportName]?.some((s) => sameSignature(sig, s))) {
+      const accepted = [expected, ...(EARLIER_EXPORTS[exportName] ?? [])].map(formatSignature).join(' or ');
       throw new WasmBadExportError(
         name,
-        `export ${exportName} has type ${formatSignature(e.signature)}, expected ${formatSignature(expected)}`,
+        `export ${exportName} has type ${formatSignature(sig)}, expected ${accepted}`,
       );
     }
   }

@@ -24,10 +24,11 @@ export function wactor_inbox(minBytes: i32): i32 {
   return <i32>changetype<usize>(inbox);
 }
 
-export function wactor_init(actor: i32, argsLen: i32): void {
+// `pid` is the actor's own pid: passing it saves an import call (`self`) per spawn.
+export function wactor_init(actor: i32, argsLen: i32, pid: f64): void {
   const a = createActor();
   a.id = actor;
-  a.pid = host.self();
+  a.pid = pid;
   while (actors.length <= actor) actors.push(null);
   unchecked((actors[actor] = a));
   a.init(view(argsLen));

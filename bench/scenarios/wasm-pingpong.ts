@@ -93,9 +93,10 @@ export function rawPingPong(inflight: number): Subject {
   const ping = new RawGuest('ping', PING, imports);
   const pong = new RawGuest('pong', PONG, imports);
 
-  const call = (g: RawGuest, fn: (a: number, l: number) => void, len: number): void => {
+  // For init and stop; the third argument is init's pid (stop ignores it, as Wasm does extras).
+  const call = (g: RawGuest, fn: (a: number, l: number, pid: number) => void, len: number): void => {
     cur = g;
-    fn(0, len);
+    fn(0, len, g.pid);
     cur = undefined;
     if (--g.gcLeft === 0) {
       g.collect();
@@ -149,7 +150,7 @@ class RawGuest {
   readonly pid: number;
   readonly memory: WasmMemory;
   readonly receive: (actor: number, len: number) => void;
-  readonly init: (actor: number, len: number) => void;
+  readonly init: (actor: number, len: number, pid: number) => void;
   readonly stop: (actor: number, len: number) => void;
   readonly collect: () => void;
   readonly inbox: number;

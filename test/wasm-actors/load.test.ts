@@ -41,6 +41,16 @@ describe('loading guest modules', () => {
     expect(info).toMatchObject({ name: 'minimal', minPages: 1 });
   });
 
+  it('still accepts the earlier wactor_init (i32, i32) and starts its actors (the pid argument is ignored)', async () => {
+    setup();
+    const earlier = replaced('wactor_init', ['i32', 'i32']);
+    host.loadSync('earlier', buildModule({ imports: [MEMORY_IMPORT], funcs: earlier }));
+    const pid = host.spawn('earlier', 'args');
+    rt.send(pid, 'hello');
+    await eventually(() => expect(rt.info(pid)?.messagesHandled).toBe(1));
+    expect(rt.isAlive(pid)).toBe(true);
+  });
+
   it('rejects bytes that are not WebAssembly, naming the module', async () => {
     setup();
     const err = await host.load('garbage', new TextEncoder().encode('hello, world')).catch((e) => e);
@@ -102,7 +112,9 @@ describe('loading guest modules', () => {
       }
     })();
     expect(err).toBeInstanceOf(WasmBadExportError);
-    expect(err?.message).toContain('export wactor_init has type (i32) -> void, expected (i32, i32) -> void');
+    expect(err?.message).toContain(
+      'export wactor_init has type (i32) -> void, expected (i32, i32, f64) -> void or (i32, i32) -> void',
+    );
   });
 
   it('rejects a forbidden import, naming it', () => {

@@ -138,7 +138,7 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
 export const ABI_EXPORTS: readonly (FuncSig & { export: string })[] = [
   { export: 'wactor_abi', params: [], results: ['i32'], value: 1 },
   { export: 'wactor_inbox', params: ['i32'], results: ['i32'], value: 16 },
-  { export: 'wactor_init', params: ['i32', 'i32'], results: [] },
+  { export: 'wactor_init', params: ['i32', 'i32', 'f64'], results: [] },
   { export: 'wactor_receive', params: ['i32', 'i32'], results: [] },
   { export: 'wactor_signal', params: ['i32', 'i32', 'f64', 'f64', 'i32', 'i32'], results: [] },
   { export: 'wactor_stop', params: ['i32', 'i32'], results: [] },
