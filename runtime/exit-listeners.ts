@@ -1,5 +1,5 @@
 /**
- * Observers of process ends (`Runtime.on('exit' | 'crash', …)`): two lists and the rule that a
+ * Observers of process ends (`Runtime.on('exit' | 'crash' | 'kill', …)`): three lists and the rule that a
  * listener which throws is logged and never stops the others, nor the exit that called it.
  *
  * @example
@@ -21,6 +21,11 @@ export class ExitListeners {
   readonly exit: ExitListener[] = [];
   /** Told of `crashed` exits; while any is registered they replace the default crash report. */
   readonly crash: ExitListener[] = [];
+  /**
+   * Told of `killed` exits (no `terminate` ran): what a layer that keeps per-process state in
+   * `terminate` (the Wasm host) needs, without an `exit` listener running on every exit.
+   */
+  readonly kill: ExitListener[] = [];
   readonly #logger: Logger;
 
   constructor(logger: Logger) {
@@ -28,14 +33,14 @@ export class ExitListeners {
   }
 
   /** Add `listener` for `event`; returns the function that removes it. */
-  add(event: 'exit' | 'crash', listener: ExitListener): () => void {
+  add(event: 'exit' | 'crash' | 'kill', listener: ExitListener): () => void {
     if (typeof listener !== 'function') {
       throw new InvalidArgumentError(`on: listener must be a function, got ${describe(listener)}`);
     }
-    if (event !== 'exit' && event !== 'crash') {
-      throw new InvalidArgumentError(`on: event must be 'exit' or 'crash', got ${describe(event)}`);
+    if (event !== 'exit' && event !== 'crash' && event !== 'kill') {
+      throw new InvalidArgumentError(`on: event must be 'exit', 'crash' or 'kill', got ${describe(event)}`);
     }
-    const list = event === 'exit' ? this.exit : this.crash;
+    const list = event === 'exit' ? this.exit : event === 'crash' ? this.crash : this.kill;
     list.push(listener);
     return () => {
       const i = list.indexOf(listener);

@@ -741,6 +741,10 @@ export class Runtime implements LocalNode {
           error,
         });
     }
+    if (reason === 'killed') {
+      const kill = this.#listeners.kill;
+      if (kill.length > 0) this.#listeners.notify(kill, pid, reason, error);
+    }
     const exit = this.#listeners.exit;
     if (exit.length > 0) this.#listeners.notify(exit, pid, reason, error);
   }
@@ -776,10 +780,16 @@ export class Runtime implements LocalNode {
   }
 
   /**
-   * Observe process ends. `crash` listeners replace the default crash report on the logger.
-   * Returns a function that removes the listener.
+   * Observe process ends: `exit` every end, `crash` the `crashed` ones (these listeners replace
+   * the default crash report on the logger), `kill` the `killed` ones (whose `terminate` did not
+   * run: where a layer frees what `terminate` would have). `kill` listeners run before `exit`
+   * listeners. Returns a function that removes the listener.
+   *
+   * @example
+   * const off = rt.on('kill', (pid) => cleanupFor(pid));
+   * off();
    */
-  on(event: 'exit' | 'crash', listener: ExitListener): () => void {
+  on(event: 'exit' | 'crash' | 'kill', listener: ExitListener): () => void {
     return this.#listeners.add(event, listener);
   }
 

@@ -30,7 +30,7 @@ export class ShardHostNode extends RoutedNode implements LocalNode {
     this.node = node;
   }
 
-  on(event: 'exit', listener: (pid: Pid, reason: ExitReason, error: unknown) => void): () => void {
+  on(event: 'exit' | 'kill', listener: (pid: Pid, reason: ExitReason, error: unknown) => void): () => void {
     return this.node.rt.on(event, listener);
   }
 

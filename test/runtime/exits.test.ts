@@ -394,10 +394,25 @@ describe('terminate and listeners', () => {
     expect(rt.list()).toEqual([]);
   });
 
+  test("on('kill') hears only killed exits, before the exit listeners", async () => {
+    rt = quietRuntime();
+    const seen: string[] = [];
+    rt.on('kill', (_pid, reason) => seen.push(`kill ${reason}`));
+    rt.on('exit', (_pid, reason) => seen.push(`exit ${reason}`));
+    rt.exit(idle(rt), 'normal');
+    rt.exit(idle(rt), 'kill');
+    rt.kill(idle(rt));
+    await eventually(() =>
+      expect(seen).toEqual(['exit normal', 'kill killed', 'exit killed', 'kill killed', 'exit killed']),
+    );
+  });
+
   test('on() names a bad event or listener, and the function it returns removes the listener', async () => {
     rt = quietRuntime();
     expect(() => rt.on('stop' as never, () => {})).toThrow(InvalidArgumentError);
-    expect(() => rt.on('stop' as never, () => {})).toThrow(/on: event must be 'exit' or 'crash', got "stop"/);
+    expect(() => rt.on('stop' as never, () => {})).toThrow(
+      /on: event must be 'exit', 'crash' or 'kill', got "stop"/,
+    );
     expect(() => rt.on('exit', 42 as never)).toThrow(/on: listener must be a function, got 42/);
     const seen: string[] = [];
     const offA = rt.on('exit', (_pid, reason) => seen.push(`a ${reason}`));
