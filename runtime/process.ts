@@ -310,7 +310,7 @@ export class Proc implements Context {
   }
 
   exit(reason: ExitReason = 'normal'): void {
-    this.rt.exit(this.self, reason);
+    this.rt._exitSelf(this, reason);
   }
 
   exitSignal(pid: Pid, reason: ExitReason): boolean {

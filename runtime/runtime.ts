@@ -611,6 +611,16 @@ export class Runtime implements LocalNode {
     return true;
   }
 
+  /**
+   * @internal `ctx.exit(reason)`: {@link exit} for a process that has its record at hand, so
+   * without the pid check and table lookup (every spawn churn actor ends here). A process that
+   * already ended (`terminate` calling `ctx.exit`) is left alone, as `exit` leaves an unknown pid.
+   */
+  _exitSelf(p: Proc, reason: ExitReason): void {
+    checkReason(reason);
+    if (p.alive === true) this.#queueExit(p, reason === 'kill' ? 'killed' : reason, undefined);
+  }
+
   /** End `pid` with `killed`, unconditionally; `terminate` does not run. */
   kill(pid: Pid): boolean {
     return this.exit(pid, 'killed');

@@ -394,6 +394,33 @@ describe('terminate and listeners', () => {
     expect(rt.list()).toEqual([]);
   });
 
+  test("ctx.exit: 'kill' ends the process as killed (no terminate), a bad reason crashes it, and inside terminate it does nothing", async () => {
+    rt = quietRuntime();
+    const ends: string[] = [];
+    rt.on('exit', (_pid, reason, error) =>
+      ends.push(error === undefined ? reason : `${reason}: ${(error as Error).message}`),
+    );
+    const terminated: string[] = [];
+    const killer = rt.spawn({
+      init: (ctx) => ctx.exit('kill'),
+      receive() {},
+      terminate: (reason) => terminated.push(`killer ${reason}`),
+    });
+    const bad = rt.spawn({ init: (ctx) => ctx.exit('' as never), receive() {} });
+    const late = rt.spawn({
+      init: (ctx) => ctx.exit('first'),
+      receive() {},
+      terminate: (reason, ctx) => {
+        terminated.push(`late ${reason}`);
+        ctx.exit('second');
+      },
+    });
+    await eventually(() => expect(ends).toHaveLength(3));
+    expect(ends).toEqual(['killed', 'crashed: exit reason must be a non-empty string, got ""', 'first']);
+    expect(terminated).toEqual(['late first']);
+    for (const pid of [killer, bad, late]) expect(rt.isAlive(pid)).toBe(false);
+  });
+
   test("on('kill') hears only killed exits, before the exit listeners", async () => {
     rt = quietRuntime();
     const seen: string[] = [];
