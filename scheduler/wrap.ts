@@ -131,7 +131,18 @@ class ShardHandler {
     if (proxy !== undefined) return proxy;
     return (this.#proxy = new ShardContext(this.#node, ctx, this.#marks));
   }
+
+  /** The behaviour {@link wrapBehaviour} wrapped, or `b` itself if it is not a wrapper. */
+  static unwrap(b: unknown): unknown {
+    return b instanceof ShardHandler ? b.#b : b;
+  }
 }
+
+/**
+ * The behaviour a process of a shard was spawned with, under the watchdog wrapper: what the Wasm
+ * host looks for in a process record (its own actors) and in a kill notice.
+ */
+export const unwrapBehaviour = ShardHandler.unwrap;
 
 /** Wrap `behaviour` so its `ctx` routes through `node` and its calls are watched. */
 export function wrapBehaviour(
