@@ -21,6 +21,6 @@ export {
 } from './errors.js';
 export { consoleLogger, type Logger, silentLogger } from './logger.js';
 export { assertPid, formatPid, isPid, MAX_SHARDS, makePid, SHARD_SPACE, serialOf, shardOf } from './pid.js';
-export { type ExitListener, Runtime, type RuntimeOptions } from './runtime.js';
+export { type ExitListener, type KillListener, Runtime, type RuntimeOptions } from './runtime.js';
 export { SupervisorStartError } from './supervisor.js';
 export type * from './types.js';

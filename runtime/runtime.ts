@@ -1,6 +1,6 @@
 import { type Clock, SystemClock } from './clock.js';
 import { ClosedError, InvalidArgumentError, ReceiveTimeoutError } from './errors.js';
-import { type ExitListener, ExitListeners } from './exit-listeners.js';
+import { type ExitListener, ExitListeners, type KillListener } from './exit-listeners.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { NameTable } from './name-table.js';
 import { assertPid, describe, formatPid, MAX_SERIAL, MAX_SHARDS, makePid } from './pid.js';
@@ -50,7 +50,7 @@ export interface RuntimeOptions {
   readonly tickBudgetMs?: number;
 }
 
-export type { ExitListener } from './exit-listeners.js';
+export type { ExitListener, KillListener } from './exit-listeners.js';
 
 const DOWN = 'down';
 const EXIT = 'exit';
@@ -753,7 +753,7 @@ export class Runtime implements LocalNode {
     }
     if (reason === 'killed') {
       const kill = this.#listeners.kill;
-      if (kill.length > 0) this.#listeners.notify(kill, pid, reason, error);
+      if (kill.length > 0) this.#listeners.notify(kill, pid, reason, error, p.handler ?? p.body);
     }
     const exit = this.#listeners.exit;
     if (exit.length > 0) this.#listeners.notify(exit, pid, reason, error);
@@ -792,14 +792,17 @@ export class Runtime implements LocalNode {
   /**
    * Observe process ends: `exit` every end, `crash` the `crashed` ones (these listeners replace
    * the default crash report on the logger), `kill` the `killed` ones (whose `terminate` did not
-   * run: where a layer frees what `terminate` would have). `kill` listeners run before `exit`
-   * listeners. Returns a function that removes the listener.
+   * run: where a layer frees what `terminate` would have; these listeners also get the process's
+   * behaviour). `kill` listeners run before `exit` listeners. Returns a function that removes the
+   * listener.
    *
    * @example
-   * const off = rt.on('kill', (pid) => cleanupFor(pid));
+   * const off = rt.on('kill', (pid, _reason, _error, behaviour) => cleanupFor(pid, behaviour));
    * off();
    */
-  on(event: 'exit' | 'crash' | 'kill', listener: ExitListener): () => void {
+  on(event: 'exit' | 'crash', listener: ExitListener): () => void;
+  on(event: 'kill', listener: KillListener): () => void;
+  on(event: 'exit' | 'crash' | 'kill', listener: ExitListener | KillListener): () => void {
     return this.#listeners.add(event, listener);
   }
 

@@ -26,7 +26,7 @@ import { availableParallelism } from 'node:os';
 import { ClosedError, deserializeError, InvalidArgumentError } from '../runtime/errors.js';
 import { consoleLogger, type Logger, silentLogger } from '../runtime/logger.js';
 import { isPid, MAX_SHARDS } from '../runtime/pid.js';
-import { Runtime } from '../runtime/runtime.js';
+import { type KillListener, Runtime } from '../runtime/runtime.js';
 import { startSupervisor } from '../runtime/supervisor.js';
 import type { Behaviour, LocalNode, NodeStats, Pid, ProcessInfo, SupervisorSpec } from '../runtime/types.js';
 import type { GuestJobRequest, JobStart } from '../wasm-actors/job-result.js';
@@ -48,6 +48,7 @@ import {
   type SchedulerSpawnOptions,
   type WasmActorModule,
 } from './scheduler-options.js';
+import { lookupUnwrapped, onKillUnwrapped } from './shard-host-node.js';
 import { ShardNode } from './shard-node.js';
 import { MAIN_SLOT, ShardPool, type ShardSlot } from './shard-pool.js';
 import { createRegistryBuffer, SharedRegistry } from './shared-registry.js';
@@ -459,6 +460,22 @@ export class Scheduler extends RoutedNode implements LocalNode {
     if (!this.#guestJobs.has(request.name)) return 'unknown';
     this.#guestJobs.start(request);
     return 'started';
+  }
+
+  /**
+   * `killed` processes of the main thread (the `HostNode` hook through which a WasmHost on this
+   * scheduler frees a killed actor's guest state). Returns a function that removes the listener.
+   *
+   * @example
+   * const off = scheduler.on('kill', (pid) => console.log(`${pid} was killed`));
+   */
+  on(_event: 'kill', listener: KillListener): () => void {
+    return onKillUnwrapped(this.node.rt, listener);
+  }
+
+  /** @internal The `HostNode` lookup of a main-thread process (a WasmHost tells its actors by it). */
+  _lookup(pid: Pid): { readonly handler: unknown } | undefined {
+    return lookupUnwrapped(this.node.rt, pid);
   }
 
   // ---- lifetime -------------------------------------------------------------------------------

@@ -8,11 +8,10 @@
  * const host = new WasmHost(new ShardHostNode(shardNode));
  * host.spawn('pong'); // a Wasm actor on this shard, watched, reachable from every shard
  */
-import type { Runtime } from '../runtime/runtime.js';
+import type { KillListener, Runtime } from '../runtime/runtime.js';
 import { startSupervisor } from '../runtime/supervisor.js';
 import type {
   Behaviour,
-  ExitReason,
   LocalNode,
   NodeStats,
   Pid,
@@ -23,6 +22,7 @@ import type {
 import type { GuestJobRequest, JobStart } from '../wasm-actors/job-result.js';
 import { RoutedNode } from './routed-node.js';
 import type { ShardNode } from './shard-node.js';
+import { unwrapBehaviour } from './wrap.js';
 
 export class ShardHostNode extends RoutedNode implements LocalNode {
   constructor(node: ShardNode) {
@@ -30,8 +30,12 @@ export class ShardHostNode extends RoutedNode implements LocalNode {
     this.node = node;
   }
 
-  on(event: 'exit' | 'kill', listener: (pid: Pid, reason: ExitReason, error: unknown) => void): () => void {
-    return this.node.rt.on(event, listener);
+  on(_event: 'kill', listener: KillListener): () => void {
+    return onKillUnwrapped(this.node.rt, listener);
+  }
+
+  _lookup(pid: Pid): { readonly handler: unknown } | undefined {
+    return lookupUnwrapped(this.node.rt, pid);
   }
 
   spawn(behaviour: Behaviour, options?: SpawnOptions): Pid {
@@ -69,4 +73,20 @@ export class ShardHostNode extends RoutedNode implements LocalNode {
       ? 'started'
       : 'closed';
   }
+}
+
+/**
+ * The `HostNode._lookup` of a runtime whose behaviours are wrapped for the watchdog (a shard's,
+ * or the scheduler's main thread): the record's behaviour as it was spawned.
+ */
+export function lookupUnwrapped(rt: Runtime, pid: Pid): { readonly handler: unknown } | undefined {
+  const p = rt._lookup(pid);
+  return p === undefined ? undefined : { handler: unwrapBehaviour(p.handler) };
+}
+
+/** `on('kill')` of such a runtime: the listener gets the behaviour as it was spawned. */
+export function onKillUnwrapped(rt: Runtime, listener: KillListener): () => void {
+  return rt.on('kill', (pid, reason, error, b) =>
+    listener(pid, reason, error, unwrapBehaviour(b) as Behaviour),
+  );
 }

@@ -7,13 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import { type Clock, SystemClock } from '../runtime/clock.js';
 import { ClosedError, InvalidArgumentError } from '../runtime/errors.js';
-import type { ExitListener } from '../runtime/exit-listeners.js';
+import type { KillListener } from '../runtime/exit-listeners.js';
 import { consoleLogger, type Logger } from '../runtime/logger.js';
 import { describe } from '../runtime/pid.js';
-import { PidTable } from '../runtime/pid-table.js';
 import type { ExitReason, LocalNode, Pid, SpawnOptions } from '../runtime/types.js';
 import type { Capability } from './abi.js';
-import type { WasmActor } from './actor.js';
+import { WasmActor } from './actor.js';
 import { readModuleShape } from './binary.js';
 import { WasmInvalidModuleError, WasmModuleExistsError, WasmUnknownModuleError } from './errors.js';
 import type { GuestJobRequest, JobStart } from './job-result.js';
@@ -23,7 +22,14 @@ import { type WasmCompiledModule, wasm } from './wasm-types.js';
 /** A node the host can run on: the local-node interface, plus exit events if it has them. */
 export type HostNode = LocalNode & {
   readonly clock?: Clock;
-  on?(event: 'kill', listener: ExitListener): () => void;
+  /** `killed` processes (their `terminate` does not run): how a killed actor's guest state is freed. */
+  on?(event: 'kill', listener: KillListener): () => void;
+  /**
+   * The record of a live process on this thread, if it is one: how the host tells its own
+   * actors' pids (the local fast path for guest-to-guest messages) without a table of its own.
+   * A node without it gets no local fast path (every guest message is copied through `send`).
+   */
+  _lookup?(pid: Pid): { readonly handler: unknown } | undefined;
   /**
    * Start a one-off job registered by name for a guest's `run_job` (a Scheduler's shards offer
    * it); the outcome reaches `request.replyTo` later as a job-result message (job-result.ts).
@@ -82,8 +88,12 @@ export class WasmHost {
   readonly inboxBytes: number;
   readonly maxTimers: number;
   readonly #modules = new Map<string, WasmModule>();
-  /** Live actors by pid: for `killed` (no `terminate`) cleanup, the local fast path, stats. */
-  readonly #actors = new PidTable<WasmActor>();
+  /**
+   * Live actors. No pid table of its own: the node's process table holds each actor as its
+   * process's behaviour (see `isLocal`), and a set and delete per spawn in a second table
+   * was ~5–10% of shared-mode spawn churn.
+   */
+  #live = 0;
   readonly #denied: Record<string, number> = {};
   #deniedTotal = 0;
   #timerSeq = 0;
@@ -110,9 +120,9 @@ export class WasmHost {
     // `kill` listener, not an `exit` one: that would run on every exit, ~6% of spawn churn).
     this.#unsubscribe =
       typeof node.on === 'function'
-        ? node.on('kill', (pid, reason) => {
-            const actor = this.#actors.get(pid);
-            if (actor !== undefined) this.ended(actor, reason);
+        ? node.on('kill', (_pid, reason, _error, behaviour) => {
+            if (behaviour instanceof WasmActor && behaviour.module.host === this)
+              this.ended(behaviour, reason);
           })
         : undefined;
   }
@@ -250,7 +260,7 @@ export class WasmHost {
       throw err;
     }
     actor.pid = pid;
-    this.#actors.set(pid, actor);
+    this.#live++;
     return pid;
   }
 
@@ -258,14 +268,15 @@ export class WasmHost {
   ended(actor: WasmActor, reason: ExitReason): void {
     if (actor.ended) return;
     actor.ended = true;
-    this.#actors.delete(actor.pid);
+    this.#live--;
     actor.cancelTimers();
     actor.inst.stop(actor, reason);
   }
 
   /** True if `pid` is a live Wasm actor of this host (the local fast path may be used). */
   isLocal(pid: Pid): boolean {
-    return this.#actors.has(pid);
+    const h = this.node._lookup?.(pid)?.handler;
+    return h instanceof WasmActor && h.module.host === this && !h.ended;
   }
 
   countDenied(mod: WasmModule, cap: Capability): void {
@@ -290,7 +301,7 @@ export class WasmHost {
     return {
       modules,
       denied: { total: this.#deniedTotal, byCapability: { ...this.#denied } },
-      actors: this.#actors.size,
+      actors: this.#live,
     };
   }
 
