@@ -130,7 +130,7 @@ describe('guest jobs on a Scheduler (run_job)', () => {
     expect(c.inbox.map(text)).toContainEqual(expect.stringMatching(/^ok \d+ AGAIN$/));
   });
 
-  it('a WasmHost on the main thread over a Scheduler runs guest jobs too', async () => {
+  it('a WasmHost on the main thread over a Scheduler runs guest jobs too, tells its actors and frees a killed one', async () => {
     const sched = new Scheduler({ shards: 1, logger: silentLogger });
     s = sched;
     sched.registerJob('upper', { module: jobs, name: 'upper' });
@@ -142,6 +142,13 @@ describe('guest jobs on a Scheduler (run_job)', () => {
       sched.send(guest, wasmRequest(c.pid, 'run upper 0 main'));
       await eventually(() => expect(c.inbox).toHaveLength(1));
       expect(text(c.inbox[0])).toMatch(/^ok \d+ MAIN$/);
+      // Its actors sit under the main thread's watchdog wrapper; the host still tells them.
+      expect(host.isLocal(guest)).toBe(true);
+      expect(host.isLocal(c.pid)).toBe(false);
+      sched.kill(guest);
+      // No terminate for a kill: the scheduler's kill notice is how the host frees the actor.
+      await eventually(() => expect(host.stats().actors).toBe(0));
+      expect(host.stats().modules.jobber?.live).toBe(0);
     } finally {
       await host.close();
     }
