@@ -1,5 +1,5 @@
 /**
- * A pid → value table: the runtime's live processes and the Wasm host's live actors.
+ * A pid → value table: the runtime's live processes (the Wasm host finds its actors there too).
  *
  * Spawn/exit churn inserts and deletes a pid per actor. A `Map` under that churn keeps growing
  * and shrinking its backing store (each a full rehash), which measured ~150 ns per
