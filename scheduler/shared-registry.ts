@@ -25,6 +25,7 @@ import { InvalidArgumentError } from '../runtime/errors.js';
 import { describe } from '../runtime/pid.js';
 import type { Pid } from '../runtime/types.js';
 import { checkName } from '../runtime/validate.js';
+import { isPowerOfTwoIn } from './ring-layout.js';
 
 const SLOT = 128;
 const HEADER = 64;
@@ -32,10 +33,15 @@ const MAX_NAME_BYTES = SLOT - 16;
 const LOCK = 0;
 const VERSION = 1;
 
+/** The largest name table: 2^20 names (128 MiB of shared memory). */
+const MAX_SLOTS = 1 << 20;
+
 /** Allocate a registry holding up to `slots` names (a power of two). */
 export function createRegistryBuffer(slots = 4096): SharedArrayBuffer {
-  if (!Number.isInteger(slots) || slots < 16 || (slots & (slots - 1)) !== 0) {
-    throw new InvalidArgumentError(`options.maxNames must be a power of two >= 16, got ${describe(slots)}`);
+  if (!isPowerOfTwoIn(slots, 16, MAX_SLOTS)) {
+    throw new InvalidArgumentError(
+      `options.maxNames must be a power of two from 16 to ${MAX_SLOTS}, got ${describe(slots)}`,
+    );
   }
   return new SharedArrayBuffer(HEADER + slots * SLOT);
 }

@@ -331,5 +331,11 @@ describe('Scheduler options and bookkeeping', () => {
     expect(() => new Scheduler({ shards: 1, ringBytes: 1000 })).toThrow(
       /options\.ringBytes must be a power of two/,
     );
+    // 2^32 passed the old bit test ((2^32 & (2^32 - 1)) is 0) and failed later, allocating.
+    for (const maxNames of [1000, 8, 2 ** 32, 1.5, Number.NaN]) {
+      expect(() => new Scheduler({ shards: 1, maxNames })).toThrow(
+        /options\.maxNames must be a power of two from 16 to 1048576, got /,
+      );
+    }
   });
 });
