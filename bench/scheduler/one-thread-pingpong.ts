@@ -12,15 +12,11 @@
  * `Atomics.waitAsync`, and the other mesh of the same thread wakes it.
  */
 import { silentLogger } from '../../runtime/logger.js';
-import { Runtime } from '../../runtime/runtime.js';
 import type { Pid } from '../../runtime/types.js';
-import { createMeshBuffers, Mesh } from '../../scheduler/mesh.js';
 import { ShardHostNode } from '../../scheduler/shard-host-node.js';
-import { ShardNode } from '../../scheduler/shard-node.js';
-import { createRegistryBuffer, SharedRegistry } from '../../scheduler/shared-registry.js';
-import { createWatchBuffer, WatchMarks } from '../../scheduler/wrap.js';
 import { exampleGuestPath } from '../../wasm-actors/examples.js';
 import { WasmHost } from '../../wasm-actors/host.js';
+import { inThreadShards } from './in-thread-shards.js';
 
 export interface OneThreadPingPong {
   /**
@@ -43,29 +39,11 @@ export async function oneThreadPingPong(): Promise<OneThreadPingPong> {
   // A pending Atomics.waitAsync holds no handle: without a timer the process could exit while
   // both meshes sleep between batches.
   const keepAlive = setInterval(() => {}, 1000);
-  const buffers = createMeshBuffers(2);
-  const routes = new Int32Array(new SharedArrayBuffer(1024 * 4));
-  const registry = createRegistryBuffer(64);
-  const shards: { rt: Runtime; mesh: Mesh; host: WasmHost }[] = [];
-  for (let t = 0; t < 2; t++) {
-    const rt = new Runtime({ shard: t, logger: silentLogger });
-    let node: ShardNode | undefined;
-    const mesh = new Mesh(buffers, t, (from, body, head) => node?.handleRecord(from, body, head), {
-      spinMicros: 0,
-    });
-    node = new ShardNode({
-      runtime: rt,
-      mesh,
-      registry: new SharedRegistry(registry, t),
-      routes,
-      thread: t,
-      marks: new WatchMarks(createWatchBuffer()),
-    });
-    Atomics.store(routes, t, t + 1); // slot t lives on thread t
+  const shards = inThreadShards(2, { spinMicros: 0 }).map(({ rt, mesh, node }) => {
     const host = new WasmHost(new ShardHostNode(node), { logger: silentLogger });
     node.attachWasmHost(host);
-    shards.push({ rt, mesh, host });
-  }
+    return { rt, mesh, host };
+  });
   const [a, b] = shards as [(typeof shards)[0], (typeof shards)[0]];
   await a.host.load('ping', exampleGuestPath('ping'));
   await b.host.load('pong', exampleGuestPath('pong'));

@@ -1,11 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { inThreadShards } from '../../bench/scheduler/in-thread-shards.js';
 import { silentLogger } from '../../runtime/logger.js';
-import { Runtime } from '../../runtime/runtime.js';
-import { createMeshBuffers, Mesh } from '../../scheduler/mesh.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { ShardHostNode } from '../../scheduler/shard-host-node.js';
-import { ShardNode } from '../../scheduler/shard-node.js';
-import { createRegistryBuffer, SharedRegistry } from '../../scheduler/shared-registry.js';
-import { createWatchBuffer, WatchMarks } from '../../scheduler/wrap.js';
 import { exampleGuestBytes, WasmHost } from '../../wasm-actors/index.js';
 
 let rt: Runtime | undefined;
@@ -16,19 +13,10 @@ afterEach(async () => {
 
 /** One shard in this thread (its mesh never started: nothing here crosses shards). */
 function shardHost(): { rt: Runtime; host: WasmHost } {
-  const runtime = new Runtime({ shard: 0, logger: silentLogger });
-  const mesh = new Mesh(createMeshBuffers(1), 0, () => {});
-  const node = new ShardNode({
-    runtime,
-    mesh,
-    registry: new SharedRegistry(createRegistryBuffer(16), 0),
-    routes: new Int32Array(new SharedArrayBuffer(64 * 4)),
-    thread: 0,
-    marks: new WatchMarks(createWatchBuffer()),
-  });
-  const host = new WasmHost(new ShardHostNode(node), { logger: silentLogger });
+  const [shard] = inThreadShards(1);
+  const host = new WasmHost(new ShardHostNode(shard!.node), { logger: silentLogger });
   host.loadSync('counter', exampleGuestBytes('counter'), { mode: 'shared' });
-  return { rt: runtime, host };
+  return { rt: shard!.rt, host };
 }
 
 describe('a Wasm host on a shard (ShardHostNode: behaviours under the watchdog wrapper)', () => {

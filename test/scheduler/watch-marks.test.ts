@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../runtime/logger.js';
-import { Runtime } from '../../runtime/runtime.js';
+import { inThreadShards } from '../../bench/scheduler/in-thread-shards.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import type { Pid } from '../../runtime/types.js';
-import { createMeshBuffers, Mesh } from '../../scheduler/mesh.js';
-import { ShardNode } from '../../scheduler/shard-node.js';
-import { createRegistryBuffer, SharedRegistry } from '../../scheduler/shared-registry.js';
+import type { Mesh } from '../../scheduler/mesh.js';
+import type { ShardNode } from '../../scheduler/shard-node.js';
 import { Watchdog } from '../../scheduler/watchdog.js';
 import { createWatchBuffer, WatchMarks } from '../../scheduler/wrap.js';
 import { eventually } from '../helpers/eventually.js';
@@ -79,30 +78,14 @@ describe('the watchdog mark on a shard thread', () => {
   });
 
   it('a handler that threw does not stay marked running: the next Mesh pass clears the mark', async () => {
-    // Two threads' meshes, runtimes and nodes in this thread (as bench/scheduler/one-thread-pingpong.ts).
-    const buffers = createMeshBuffers(2, 1 << 12);
-    const routes = new Int32Array(new SharedArrayBuffer(1024 * 4));
-    const registry = createRegistryBuffer(16);
-    const nodes: ShardNode[] = [];
-    const marks = [new WatchMarks(createWatchBuffer()), new WatchMarks(createWatchBuffer())];
-    for (let t = 0; t < 2; t++) {
-      const rt = new Runtime({ shard: t, logger: silentLogger });
-      let node: ShardNode | undefined;
-      const mesh = new Mesh(buffers, t, (from, body, head) => node?.handleRecord(from, body, head));
-      node = new ShardNode({
-        runtime: rt,
-        mesh,
-        registry: new SharedRegistry(registry, t),
-        routes,
-        thread: t,
-        marks: marks[t] as WatchMarks,
-      });
-      Atomics.store(routes, t, t + 1);
-      nodes.push(node);
-      meshes.push(mesh);
-      runtimes.push(rt);
-      mesh.start();
+    const shards = inThreadShards(2, { ringBytes: 1 << 12 });
+    for (const s of shards) {
+      meshes.push(s.mesh);
+      runtimes.push(s.rt);
+      s.mesh.start();
     }
+    const nodes = shards.map((s) => s.node);
+    const marks = shards.map((s) => s.marks);
     const [a, b] = nodes as [ShardNode, ShardNode];
     const seen: unknown[] = [];
     const thrower = b.spawnLocal({
