@@ -52,6 +52,33 @@ describe('Scheduler watchdog', () => {
     await roundTrip(sched, c.inbox, fresh, c.pid, 'fresh');
   });
 
+  it('an idle shard blocking in its doorbell (idleWait block, 50 ms waits) is never blamed for its last handler', async () => {
+    // maxHandlerMs below the 50 ms blocking wait: a watchdog mark left "entered" by the last
+    // handler before the shard blocks would read as a runaway within one wait. The mark is
+    // cleared at the start of every Mesh pass, and a shard only blocks in a pass that ran no
+    // handler, so the idle shard must survive while a real spinner on the other shard is caught.
+    const sched = new Scheduler({ shards: 2, maxHandlerMs: 40, idleWait: 'block', logger: silentLogger });
+    s = sched;
+    const c = collector(sched);
+    const idler = agent(sched, c.pid, { placement: { shard: 1 } });
+    const idleSlot = sched.slots()[1];
+    const idleRef = sched.monitor(c.pid, idler);
+    await roundTrip(sched, c.inbox, idler, c.pid, 'before');
+    for (const round of [1, 2]) {
+      // Each spinner's end takes at least maxHandlerMs plus a watchdog period: shard 1 idles
+      // (blocking) all along.
+      const spinner = agent(sched, c.pid, { placement: { shard: 0 } });
+      const ref = sched.monitor(c.pid, spinner);
+      sched.send(spinner, { cmd: 'spin' });
+      await eventually(() =>
+        expect(c.inbox).toContainEqual({ type: 'down', ref, pid: spinner, reason: 'timeout' }),
+      );
+      await roundTrip(sched, c.inbox, idler, c.pid, `idle ${round}`);
+    }
+    expect(sched.slots()[1]).toBe(idleSlot);
+    expect(c.inbox).not.toContainEqual(expect.objectContaining({ ref: idleRef }));
+  });
+
   it('a supervisor on the main thread restarts a child whose shard the watchdog replaced', async () => {
     const sched = new Scheduler({ shards: 2, maxHandlerMs: 300, logger: silentLogger });
     s = sched;
