@@ -33,18 +33,26 @@ export class ShardContext implements Context {
     this.#marks = marks;
   }
 
-  /** A receive-loop body resumes after `receive`: that stretch is watched like a handler call. */
+  /**
+   * A receive-loop body resumes after `receive`: its synchronous stretch from there is watched
+   * like a handler call. The mark is entered by a reaction registered on the runtime's own
+   * promise before the body's `await` registers its own, so both run as adjacent microtasks, queued
+   * when the message is handed over. Returning a derived promise (`p.then(enter)`) would put the
+   * body one microtask later, behind the Mesh pass queued at the end of the delivering pass, whose
+   * `onPass` clears the mark (wrap.ts): the body would then run unwatched, and one that never
+   * returns would hang its shard without the watchdog noticing. A rejection (receive timeout)
+   * resumes the body too, so it enters as well; the rejection itself reaches the body's await.
+   */
   receive<T = unknown>(options?: ReceiveOptions): Promise<T> {
     const marks = this.#marks;
     marks?.leave();
     const p = this.#inner.receive<T>(options);
     if (marks === undefined) return p;
-    return p.then((msg) => {
-      // Cleared when the body next calls receive, or by the shard's heartbeat timer once the
-      // thread is back in its event loop (a body awaiting I/O is not a runaway).
-      marks.enter(this.self);
-      return msg;
-    });
+    // Cleared when the body next calls receive, at the next Mesh pass, or by the shard's
+    // heartbeat timer once the thread is back in its event loop (a body awaiting I/O is no runaway).
+    const enter = (): void => marks.enter(this.self);
+    p.then(enter, enter);
+    return p;
   }
 
   send(pid: Pid, msg: unknown): boolean {

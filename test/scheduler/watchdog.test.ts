@@ -6,6 +6,8 @@ import { Scheduler } from '../../scheduler/scheduler.js';
 import { eventually } from '../helpers/eventually.js';
 import { AGENT, agent, collector } from './helpers.js';
 
+const RECEIVE_LOOP = new URL('./fixtures/receive-loop.mjs', import.meta.url);
+
 let s: Scheduler | undefined;
 afterEach(async () => {
   await s?.destroy();
@@ -104,6 +106,24 @@ describe('Scheduler watchdog', () => {
     const restarted = started[1] as Pid;
     expect(shardOf(restarted)).toBe(sched.slots()[0]);
     await roundTrip(sched, c.inbox, restarted, c.pid, 'restarted');
+  });
+
+  it('ends a receive-loop body that spins right after receive resolved with a ring message', async () => {
+    // The body resumes in the microtask after the one that marks it running; a Mesh pass queued
+    // in between must not clear that mark, or the spin runs unwatched and the shard hangs.
+    const sched = new Scheduler({ shards: 2, maxHandlerMs: 300, logger: silentLogger });
+    s = sched;
+    const c = collector(sched);
+    const looper = sched.spawn({ module: RECEIVE_LOOP }, { placement: { shard: 0 } });
+    sched.send(looper, { to: c.pid });
+    await eventually(() => expect(c.inbox).toContainEqual({ ready: looper }));
+    const ref = sched.monitor(c.pid, looper);
+    sched.send(looper, 'hello');
+    await eventually(() => expect(c.inbox).toContainEqual({ got: 'hello' }));
+    sched.send(looper, 'spin');
+    await eventually(() =>
+      expect(c.inbox).toContainEqual({ type: 'down', ref, pid: looper, reason: 'timeout' }),
+    );
   });
 
   it('a worker that dies is handled like a runaway: culprit crashed, shard-mates killed, shard replaced', async () => {
