@@ -45,9 +45,11 @@ export class ShardContext implements Context {
    */
   receive<T = unknown>(options?: ReceiveOptions): Promise<T> {
     const marks = this.#marks;
-    marks?.leave();
     const p = this.#inner.receive<T>(options);
     if (marks === undefined) return p;
+    // Left only once the runtime took the call: a refused one (bad options, a receive already
+    // pending) throws here, and the body that catches it runs on, still watched.
+    marks.leave();
     // Cleared when the body next calls receive, at the next Mesh pass, or by the shard's
     // heartbeat timer once the thread is back in its event loop (a body awaiting I/O is no runaway).
     const enter = (): void => marks.enter(this.self);

@@ -126,6 +126,20 @@ describe('Scheduler watchdog', () => {
     );
   });
 
+  it('a receive call the runtime refuses does not un-watch the body that made it', async () => {
+    const sched = new Scheduler({ shards: 2, maxHandlerMs: 300, logger: silentLogger });
+    s = sched;
+    const c = collector(sched);
+    const looper = sched.spawn({ module: RECEIVE_LOOP }, { placement: { shard: 0 } });
+    sched.send(looper, { to: c.pid });
+    await eventually(() => expect(c.inbox).toContainEqual({ ready: looper }));
+    const ref = sched.monitor(c.pid, looper);
+    sched.send(looper, 'badReceiveThenSpin');
+    await eventually(() =>
+      expect(c.inbox).toContainEqual({ type: 'down', ref, pid: looper, reason: 'timeout' }),
+    );
+  });
+
   it('a worker that dies is handled like a runaway: culprit crashed, shard-mates killed, shard replaced', async () => {
     const sched = new Scheduler({ shards: 2, logger: silentLogger });
     s = sched;
