@@ -17,9 +17,11 @@
  * stack. So a handler that returned (or threw) is un-marked within a quarter of `maxHandlerMs`
  * at the latest, long before the watchdog's rule can fire; measured, this saved ~4% of the CPU
  * per message of the cross-shard Wasm ping-pong against enter + leave in a try/finally per call
- * (docs/benchmarks.md, "Session 4 (issue 4)"). The price: synchronous work that follows a
- * handler without a Mesh pass or heartbeat in between (an async continuation, a `terminate`)
- * and runs longer than `maxHandlerMs` is blamed on the process that entered last.
+ * (docs/benchmarks.md, "Session 4 (issue 4)"). The price: work outside any handler call that
+ * runs before the next Mesh pass or heartbeat (the runtime's bookkeeping after a handler, the
+ * continuation of a promise a handler returned) and takes longer than `maxHandlerMs` is blamed
+ * on the process that entered last, and a worker that dies meanwhile reports it as the one
+ * running (docs/scheduler.md, "The watchdog").
  *
  * The shard writes the marks with plain stores, not `Atomics`: an atomic read-modify-write or SC
  * store costs a locked instruction on every message, which measured ~90 ns per message on the
