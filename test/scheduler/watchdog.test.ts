@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../runtime/logger.js';
 import { shardOf } from '../../runtime/pid.js';
-import type { Pid } from '../../runtime/types.js';
+import type { MonitorRef, Pid } from '../../runtime/types.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { eventually } from '../helpers/eventually.js';
 import { AGENT, agent, collector } from './helpers.js';
@@ -24,6 +24,30 @@ async function roundTrip(
 ): Promise<void> {
   sched.send(echoer, { cmd: 'echo', to, body });
   await eventually(() => expect(inbox).toContain(body), { timeout: 5000 });
+}
+
+/**
+ * A 2-shard scheduler (maxHandlerMs 300) with a ready receive-loop actor (fixtures/receive-loop.mjs)
+ * on shard 0, monitored by a collector.
+ */
+async function monitoredLooper(): Promise<{
+  sched: Scheduler;
+  c: { pid: Pid; inbox: unknown[] };
+  looper: Pid;
+  ref: MonitorRef;
+}> {
+  const sched = new Scheduler({ shards: 2, maxHandlerMs: 300, logger: silentLogger });
+  s = sched;
+  const c = collector(sched);
+  const looper = sched.spawn({ module: RECEIVE_LOOP }, { placement: { shard: 0 } });
+  sched.send(looper, { to: c.pid });
+  await eventually(() => expect(c.inbox).toContainEqual({ ready: looper }));
+  return { sched, c, looper, ref: sched.monitor(c.pid, looper) };
+}
+
+/** Wait for the watchdog to end `pid` (monitored by `ref`) with `timeout`. */
+async function endsWithTimeout(inbox: unknown[], ref: MonitorRef, pid: Pid): Promise<void> {
+  await eventually(() => expect(inbox).toContainEqual({ type: 'down', ref, pid, reason: 'timeout' }));
 }
 
 describe('Scheduler watchdog', () => {
@@ -111,33 +135,17 @@ describe('Scheduler watchdog', () => {
   it('ends a receive-loop body that spins right after receive resolved with a ring message', async () => {
     // The body resumes in the microtask after the one that marks it running; a Mesh pass queued
     // in between must not clear that mark, or the spin runs unwatched and the shard hangs.
-    const sched = new Scheduler({ shards: 2, maxHandlerMs: 300, logger: silentLogger });
-    s = sched;
-    const c = collector(sched);
-    const looper = sched.spawn({ module: RECEIVE_LOOP }, { placement: { shard: 0 } });
-    sched.send(looper, { to: c.pid });
-    await eventually(() => expect(c.inbox).toContainEqual({ ready: looper }));
-    const ref = sched.monitor(c.pid, looper);
+    const { sched, c, looper, ref } = await monitoredLooper();
     sched.send(looper, 'hello');
     await eventually(() => expect(c.inbox).toContainEqual({ got: 'hello' }));
     sched.send(looper, 'spin');
-    await eventually(() =>
-      expect(c.inbox).toContainEqual({ type: 'down', ref, pid: looper, reason: 'timeout' }),
-    );
+    await endsWithTimeout(c.inbox, ref, looper);
   });
 
   it('a receive call the runtime refuses does not un-watch the body that made it', async () => {
-    const sched = new Scheduler({ shards: 2, maxHandlerMs: 300, logger: silentLogger });
-    s = sched;
-    const c = collector(sched);
-    const looper = sched.spawn({ module: RECEIVE_LOOP }, { placement: { shard: 0 } });
-    sched.send(looper, { to: c.pid });
-    await eventually(() => expect(c.inbox).toContainEqual({ ready: looper }));
-    const ref = sched.monitor(c.pid, looper);
+    const { sched, c, looper, ref } = await monitoredLooper();
     sched.send(looper, 'badReceiveThenSpin');
-    await eventually(() =>
-      expect(c.inbox).toContainEqual({ type: 'down', ref, pid: looper, reason: 'timeout' }),
-    );
+    await endsWithTimeout(c.inbox, ref, looper);
   });
 
   it('a worker that dies is handled like a runaway: culprit crashed, shard-mates killed, shard replaced', async () => {
