@@ -469,8 +469,8 @@ export class Scheduler extends RoutedNode implements LocalNode {
    * @example
    * const off = scheduler.on('kill', (pid) => console.log(`${pid} was killed`));
    */
-  on(_event: 'kill', listener: KillListener): () => void {
-    return onKillUnwrapped(this.node.rt, listener);
+  on(event: 'kill', listener: KillListener): () => void {
+    return onKillUnwrapped(this.node.rt, event, listener);
   }
 
   /** @internal The `HostNode` lookup of a main-thread process (a WasmHost tells its actors by it). */

@@ -8,6 +8,8 @@
  * const host = new WasmHost(new ShardHostNode(shardNode));
  * host.spawn('pong'); // a Wasm actor on this shard, watched, reachable from every shard
  */
+import { InvalidArgumentError } from '../runtime/errors.js';
+import { describe } from '../runtime/pid.js';
 import type { KillListener, Runtime } from '../runtime/runtime.js';
 import { startSupervisor } from '../runtime/supervisor.js';
 import type {
@@ -30,8 +32,8 @@ export class ShardHostNode extends RoutedNode implements LocalNode {
     this.node = node;
   }
 
-  on(_event: 'kill', listener: KillListener): () => void {
-    return onKillUnwrapped(this.node.rt, listener);
+  on(event: 'kill', listener: KillListener): () => void {
+    return onKillUnwrapped(this.node.rt, event, listener);
   }
 
   _lookup(pid: Pid): { readonly handler: unknown } | undefined {
@@ -84,8 +86,16 @@ export function lookupUnwrapped(rt: Runtime, pid: Pid): { readonly handler: unkn
   return p === undefined ? undefined : { handler: unwrapBehaviour(p.handler) };
 }
 
-/** `on('kill')` of such a runtime: the listener gets the behaviour as it was spawned. */
-export function onKillUnwrapped(rt: Runtime, listener: KillListener): () => void {
+/**
+ * `on('kill')` of such a runtime: the listener gets the behaviour as it was spawned. `event` is
+ * checked here because the listener is wrapped before the runtime sees it (so the runtime's own
+ * checks would pass any value), and 'kill' is the only event these nodes report.
+ */
+export function onKillUnwrapped(rt: Runtime, event: unknown, listener: KillListener): () => void {
+  if (event !== 'kill') throw new InvalidArgumentError(`on: event must be 'kill', got ${describe(event)}`);
+  if (typeof listener !== 'function') {
+    throw new InvalidArgumentError(`on: listener must be a function, got ${describe(listener)}`);
+  }
   return rt.on('kill', (pid, reason, error, b) =>
     listener(pid, reason, error, unwrapBehaviour(b) as Behaviour),
   );

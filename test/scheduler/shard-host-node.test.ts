@@ -45,3 +45,32 @@ describe('a Wasm host on a shard (ShardHostNode: behaviours under the watchdog w
     expect(host.isLocal(b)).toBe(true);
   });
 });
+
+describe("on('kill') of a shard's node", () => {
+  it('refuses another event or a listener that is not a function, naming the input and the rule', () => {
+    const [shard] = inThreadShards(1);
+    rt = shard!.rt;
+    const node = new ShardHostNode(shard!.node);
+    const on = node.on.bind(node) as (event: unknown, listener: unknown) => () => void;
+    // Only killed processes are reported: an 'exit' listener must not silently get kill notices.
+    expect(() => on('exit', () => {})).toThrow(
+      expect.objectContaining({
+        code: 'WACTOR_ERR_INVALID_ARGUMENT',
+        message: expect.stringMatching(/on: event must be 'kill', got "exit"/),
+      }),
+    );
+    expect(() => on('kill', 'not a function')).toThrow(
+      expect.objectContaining({
+        code: 'WACTOR_ERR_INVALID_ARGUMENT',
+        message: expect.stringMatching(/on: listener must be a function/),
+      }),
+    );
+    const seen: unknown[] = [];
+    const off = on('kill', (pid: unknown) => seen.push(pid));
+    const victim = shard!.node.spawnLocal({ receive() {} });
+    rt.kill(victim);
+    off();
+    rt.kill(shard!.node.spawnLocal({ receive() {} }));
+    expect(seen).toEqual([victim]);
+  });
+});
