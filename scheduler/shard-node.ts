@@ -104,7 +104,11 @@ export class ShardNode {
     // Between two Mesh passes every handler has returned: the watchdog mark is cleared here, not
     // after each handler call (wrap.ts).
     const marks = options.marks;
-    if (marks !== undefined) this.mesh.onPass = () => marks.leave();
+    if (marks !== undefined) {
+      this.mesh.onPass = () => marks.leave();
+      // Every handler call moves the mark: how a blocking Mesh tells that local work ran.
+      this.mesh.progress = () => marks.sequence;
+    }
     this.rt.on('exit', (pid, reason, error) => {
       this.#publishLoad();
       this.#localExit(pid, reason, error);

@@ -75,6 +75,10 @@ export class WatchMarks {
     this.#seq = (seq + 1) | 0;
     this.#i32[SEQ] = this.#seq;
   }
+  /** Writer side: the sequence as last written (moves on every enter, and on a leave that clears). */
+  get sequence(): number {
+    return this.#seq;
+  }
   /** Watchdog side: `{ seq, running, pid }`. */
   read(): { seq: number; running: boolean; pid: Pid } {
     const seq = Atomics.load(this.#i32, SEQ);

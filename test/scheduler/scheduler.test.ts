@@ -310,6 +310,22 @@ describe('Scheduler options and bookkeeping', () => {
     }
   });
 
+  it("with idleWait 'block', work the runtime queued for later turns runs without waiting out a blocking wait", async () => {
+    // One message per runtime tick: the shard's runtime yields (setImmediate) after every
+    // delivery, and its rings are empty meanwhile. A shard that blocked in Atomics.wait whenever
+    // its rings were empty would hold each of the 300 turns back for up to blockMs (50 ms):
+    // ~15 s, past eventually's bound.
+    const sched = make({ idleWait: 'block', turnsPerTick: 1, reductions: 1 });
+    const c = collector(sched);
+    const a = agent(sched, c.pid, { placement: { shard: 0 } });
+    const b = agent(sched, c.pid, { placement: { shard: 0 } });
+    await ready(c.inbox, [a, b]);
+    sched.send(a, { cmd: 'burst', to: b, count: 300 });
+    await eventually(() =>
+      expect(c.inbox.filter((m) => (m as { unknown?: unknown }).unknown).length).toBe(300),
+    );
+  });
+
   it('a name is unique across shards and isAlive turns false once a spawned pid has ended', async () => {
     const sched = make();
     const c = collector(sched);
