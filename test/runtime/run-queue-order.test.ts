@@ -19,31 +19,51 @@ afterEach(async () => {
 
 type Handled = readonly [proc: number, id: number, from: number];
 
+/** A run's plan: `fanout[id % length]` lists where handling message `id` sends (as offsets). */
+interface Plan {
+  readonly n: number;
+  readonly reductions: number;
+  readonly turnsPerTick: number;
+  readonly capacity: number | undefined;
+  readonly fanout: readonly (readonly number[])[];
+  readonly initial: readonly number[];
+  readonly cap: number;
+}
+
+/** Where handling message `id` in process `p` sends: other processes only. */
+function targets(plan: Plan, p: number, id: number): number[] {
+  return plan.fanout[id % plan.fanout.length]!.map((offset) => (p + 1 + offset) % plan.n);
+}
+
 /**
- * What the promises above say a run must handle, in order: a FIFO queue of runnable processes,
- * each turn at most `reductions` messages, a process with messages left queued again at the back.
- * Sends only go to other processes (a process's sends to itself during its own turn are left
- * unspecified by the docs).
+ * What the promises above say a run must do: a FIFO queue of runnable processes, each turn at
+ * most `reductions` messages, a process with messages left queued again at the back, a send to a
+ * full mailbox refused. Sends only go to other processes (what a process's sends to itself during
+ * its own turn do to the queue is left unspecified by the docs). Ids are taken in send order,
+ * refused sends included.
  */
-function expectedOrder(
-  n: number,
-  reductions: number,
-  fanout: readonly (readonly number[])[],
-  initial: readonly number[],
-  cap: number,
-): Handled[] {
+function expectedRun(plan: Plan): { handled: Handled[]; accepted: number[]; refused: number } {
+  const { n, reductions, capacity = Infinity } = plan;
   const queue: number[] = [];
   const scheduled: boolean[] = new Array(n).fill(false);
   const mailboxes: { id: number; from: number }[][] = Array.from({ length: n }, () => []);
+  const accepted: number[] = [];
+  let refused = 0;
   let nextId = 0;
   const deliver = (to: number, from: number) => {
-    mailboxes[to]!.push({ id: nextId++, from });
+    const id = nextId++;
+    if (mailboxes[to]!.length >= capacity) {
+      refused++;
+      return;
+    }
+    accepted.push(id);
+    mailboxes[to]!.push({ id, from });
     if (!scheduled[to]) {
       scheduled[to] = true;
       queue.push(to);
     }
   };
-  for (const to of initial) deliver(to, -1);
+  for (const to of plan.initial) deliver(to % n, -1);
   const handled: Handled[] = [];
   while (queue.length > 0) {
     const p = queue.shift()!;
@@ -52,59 +72,76 @@ function expectedOrder(
     for (let budget = reductions; budget > 0 && mb.length > 0; budget--) {
       const msg = mb.shift()!;
       handled.push([p, msg.id, msg.from]);
-      for (const offset of fanout[msg.id % fanout.length]!) {
-        if (nextId < cap) deliver((p + 1 + offset) % n, p);
-      }
+      for (const to of targets(plan, p, msg.id)) if (nextId < plan.cap) deliver(to, p);
     }
     if (mb.length > 0 && !scheduled[p]) {
       scheduled[p] = true;
       queue.push(p);
     }
   }
-  return handled;
+  return { handled, accepted, refused };
 }
 
 describe('the run queue through the Runtime', () => {
-  it('runs processes in the order they became runnable and handles every message once, per-sender FIFO', async () => {
-    const plan = fc.record({
+  it('runs processes in the order they became runnable and handles every accepted message once, per-sender FIFO', async () => {
+    const plans: fc.Arbitrary<Plan> = fc.record({
       n: fc.integer({ min: 2, max: 7 }),
       reductions: fc.integer({ min: 1, max: 4 }),
       // Yield to the event loop every few turns too: the queue must keep its order across drains.
       turnsPerTick: fc.integer({ min: 1, max: 50 }),
-      // Message id % length picks the offsets of the processes its handling sends to.
+      // Small bounded mailboxes in some runs, so some sends are refused.
+      capacity: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
       fanout: fc.array(fc.array(fc.nat(5), { maxLength: 3 }), { minLength: 1, maxLength: 12 }),
       initial: fc.array(fc.nat(6), { minLength: 1, maxLength: 30 }),
       cap: fc.integer({ min: 1, max: 300 }),
     });
+    let refusals = 0;
     await fc.assert(
-      fc.asyncProperty(plan, async ({ n, reductions, turnsPerTick, fanout, initial, cap }) => {
-        const runtime = quietRuntime({ reductions, turnsPerTick });
+      fc.asyncProperty(plans, async (plan) => {
+        const { n, reductions, turnsPerTick, capacity } = plan;
+        const runtime = quietRuntime(
+          capacity === undefined
+            ? { reductions, turnsPerTick }
+            : { reductions, turnsPerTick, mailboxCapacity: capacity },
+        );
         try {
-          const starts = initial.map((to) => to % n);
           const handled: Handled[] = [];
+          const accepted: number[] = [];
           const pids: Pid[] = [];
           let nextId = 0;
+          const send = (via: (pid: Pid, msg: unknown) => boolean, to: number, from: number) => {
+            const id = nextId++;
+            if (via(pids[to]!, { id, from })) accepted.push(id);
+          };
           type Msg = { readonly id: number; readonly from: number };
           for (let i = 0; i < n; i++) {
             pids.push(
               runtime.spawn({
                 receive(msg: Msg, ctx) {
                   handled.push([i, msg.id, msg.from]);
-                  for (const offset of fanout[msg.id % fanout.length]!) {
-                    if (nextId < cap) ctx.send(pids[(i + 1 + offset) % n]!, { id: nextId++, from: i });
+                  for (const to of targets(plan, i, msg.id)) {
+                    if (nextId < plan.cap) send((pid, m) => ctx.send(pid, m), to, i);
                   }
                 },
               }),
             );
           }
           // All initial sends before the first drain: many processes runnable at once.
-          for (const to of starts) expect(runtime.send(pids[to]!, { id: nextId++, from: -1 })).toBe(true);
-          const expected = expectedOrder(n, reductions, fanout, starts, cap);
-          await eventually(() => expect(handled).toHaveLength(expected.length));
+          for (const to of plan.initial) send((pid, m) => runtime.send(pid, m), to % n, -1);
+          const expected = expectedRun(plan);
+          // Wait for the run to end (every mailbox empty, nothing runnable), not for the expected
+          // count: a wrong run then fails at once with its counterexample.
+          const idle = pids.map(() => ({ status: 'waiting', mailboxDepth: 0 }));
+          await eventually(() => expect(pids.map((pid) => runtime.info(pid))).toMatchObject(idle));
           await flush();
-          // Every accepted message handled exactly once...
-          expect(handled.map(([, id]) => id).sort((a, b) => a - b)).toEqual(expected.map((_, id) => id));
-          expect(runtime.stats().messagesSent).toBe(expected.length);
+          // The same sends accepted and refused (mailbox bounds), and counted so...
+          expect(accepted).toEqual(expected.accepted);
+          expect(runtime.stats()).toMatchObject({
+            messagesSent: accepted.length,
+            messagesRefused: expected.refused,
+          });
+          // ...every accepted message handled exactly once...
+          expect(handled.map(([, id]) => id).sort((x, y) => x - y)).toEqual(accepted);
           // ...in send order per (sender, receiver) pair (ids grow in send order)...
           const last = new Map<string, number>();
           for (const [to, id, from] of handled) {
@@ -113,13 +150,16 @@ describe('the run queue through the Runtime', () => {
             last.set(key, id);
           }
           // ...and in exactly the order a FIFO run queue with `reductions` per turn gives.
-          expect(handled).toEqual(expected);
+          expect(handled).toEqual(expected.handled);
+          refusals += expected.refused;
         } finally {
           await runtime.shutdown();
         }
       }),
       { numRuns: 150 },
     );
+    // The bounded runs did refuse sends (so "every accepted message" was not every message).
+    expect(refusals).toBeGreaterThan(0);
   });
 });
 
