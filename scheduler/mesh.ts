@@ -51,6 +51,12 @@ export interface MeshOptions {
   readonly lingerMicros?: number;
   /** Publish (and wake the consumer) after this many writes to one peer within a turn. Default 64. */
   readonly publishEvery?: number;
+  /**
+   * The `turnsPerTick` of this thread's runtime: after that many handler calls it may have
+   * yielded with work left in a `setImmediate`, which a blocking idle wait must let run first
+   * (see `#loop`). Default 1 (any handler call counts).
+   */
+  readonly runtimeTurns?: number;
 }
 
 export function createMeshBuffers(threads: number, ringBytes = 1 << 18): MeshBuffers {
@@ -126,8 +132,9 @@ export class Mesh {
    */
   progress: (() => number) | undefined;
   /** `progress` when the loop last got as far as a blocking sleep. */
-  #lastProgress = Number.NaN;
+  #lastProgress = 0;
   readonly #blocks: boolean;
+  readonly #runtimeTurns: number;
   /**
    * Receives the hot-path records written by {@link sendBytes}: a `Uint8Array` for `pid`. The
    * node sets it; by default it goes to `onRecord` like any other user message of raw bytes.
@@ -154,6 +161,7 @@ export class Mesh {
     this.#publishEvery = options.publishEvery ?? 64;
     this.#lingerMs = (options.lingerMicros ?? 0) / 1000;
     this.#blocks = options.idleWait === 'block' || options.idleWait === 'hybrid';
+    this.#runtimeTurns = options.runtimeTurns ?? 1;
     this.#sleepOptions = {
       ...(options.spinMicros === undefined ? {} : { spinMicros: options.spinMicros }),
       ...(options.idleWait === undefined ? {} : { idleWait: options.idleWait }),
@@ -384,14 +392,24 @@ export class Mesh {
         return;
       }
       // A blocking sleep stops this thread's event loop, and the rings are not all the work
-      // there is: the runtime yields after `turnsPerTick` turns with the rest queued in a
-      // setImmediate, and a resumed receive-loop body waits in a microtask behind this pass.
-      // Blocking now would hold that back for up to `blockMs` per runtime tick (measured: 100k
-      // self-sends 1.3 s with 'block' against 0.05 s with 'async'). So block only once a whole
-      // event-loop turn ran no local work since the loop last came here; until then, yield.
-      if (this.#blocks && this.#ranLocalWork()) {
-        setImmediate(this.#loop);
-        return;
+      // there is: a resumed receive-loop body (or what a handler's promise queued) waits in a
+      // microtask behind this pass, and the runtime yields after `turnsPerTick` turns with the
+      // rest queued in a setImmediate. Blocking now would hold that back for up to `blockMs` per
+      // runtime tick (measured: 100k self-sends 1.3 s with 'block' against 0.05 s with 'async').
+      // So, while handlers ran since the loop last came here: after fewer calls than the
+      // runtime's turnsPerTick it cannot have yielded, and one microtask lets the queued ones
+      // run first (cheap: a full event-loop turn here cost the one-in-flight ping-pong ~10-30%);
+      // after that many, yield an event-loop turn. Block once nothing ran in between.
+      if (this.#blocks) {
+        const calls = this.#handlerCalls();
+        if (calls >= this.#runtimeTurns) {
+          setImmediate(this.#loop);
+          return;
+        }
+        if (calls > 0) {
+          resolved.then(this.#settle);
+          return;
+        }
       }
     } while (this.#mine.sleep(this.#hasWork, this.#wake, this.#sleepOptions));
     this.#sleeping = true;
@@ -399,14 +417,32 @@ export class Mesh {
 
   readonly #wake = (): void => this.#loop();
 
-  /** True when `progress` moved since the loop last came to a blocking sleep (and remember it). */
-  #ranLocalWork(): boolean {
+  /**
+   * The blocking sleep of `#loop`, put off by one microtask while handlers ran since the last
+   * look (see there), so what they queued runs first. Not a whole pass: the rings were just
+   * read, and the sleep looks at them once more anyway (`#hasWork`).
+   */
+  readonly #settle = (): void => {
+    const calls = this.#handlerCalls();
+    if (calls >= this.#runtimeTurns) setImmediate(this.#loop);
+    else if (calls > 0) resolved.then(this.#settle);
+    else if (this.#mine.sleep(this.#hasWork, this.#wake, this.#sleepOptions)) this.#loop();
+    else this.#sleeping = true;
+  };
+
+  /**
+   * Handler calls since the loop last came to a blocking sleep, at least (and remember where it
+   * is). `progress` is the watchdog mark's sequence: every handler call moves it by 2 or 3
+   * (wrap.ts `enter`) and every clearing by 1, so k calls moved it by at least 2k and half the
+   * distance, rounded up, never undercounts.
+   */
+  #handlerCalls(): number {
     const progress = this.progress;
-    if (progress === undefined) return false;
+    if (progress === undefined) return 0;
     const now = progress();
-    if (now === this.#lastProgress) return false;
+    const moved = (now - this.#lastProgress) | 0;
     this.#lastProgress = now;
-    return true;
+    return moved <= 0 ? 0 : (moved + 1) >> 1;
   }
 
   #markDirty(t: number): void {

@@ -36,12 +36,10 @@ const runtime = new Runtime({
 const marks = new WatchMarks(data.marks);
 const reply = new SpawnReplyCell(data.reply);
 let node: ShardNode | undefined;
-const mesh = new Mesh(
-  data.mesh,
-  data.thread,
-  (from, body, head) => node?.handleRecord(from, body, head),
-  data.meshOptions,
-);
+const mesh = new Mesh(data.mesh, data.thread, (from, body, head) => node?.handleRecord(from, body, head), {
+  ...data.meshOptions,
+  runtimeTurns: data.turnsPerTick,
+});
 node = new ShardNode({
   runtime,
   mesh,

@@ -2,6 +2,8 @@ import type { Pid } from '../../runtime/types.js';
 import type { Scheduler } from '../../scheduler/scheduler.js';
 
 export const AGENT = new URL('./fixtures/agent.mjs', import.meta.url);
+/** A receive-loop actor module (see fixtures/receive-loop.mjs). */
+export const RECEIVE_LOOP = new URL('./fixtures/receive-loop.mjs', import.meta.url);
 
 /** A main-thread process that records everything it receives. */
 export function collector(s: Scheduler): { pid: Pid; inbox: unknown[] } {

@@ -3,7 +3,7 @@ import { silentLogger } from '../../runtime/logger.js';
 import { makePid, shardOf } from '../../runtime/pid.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { eventually } from '../helpers/eventually.js';
-import { AGENT, agent, collector, ready } from './helpers.js';
+import { AGENT, agent, collector, RECEIVE_LOOP, ready } from './helpers.js';
 
 let s: Scheduler | undefined;
 afterEach(async () => {
@@ -324,6 +324,31 @@ describe('Scheduler options and bookkeeping', () => {
     await eventually(() =>
       expect(c.inbox.filter((m) => (m as { unknown?: unknown }).unknown).length).toBe(300),
     );
+  });
+
+  it("with idleWait 'block', a receive-loop body a handler just sent to resumes without waiting out a blocking wait", async () => {
+    // The main thread asks an agent on shard 0 to forward a number to a receive-loop actor on the
+    // same shard, which reports it back; each report triggers the next. The body resumes in a
+    // microtask queued behind the Mesh pass: a shard that blocked right away would hold every
+    // one of the 400 round trips back for up to 50 ms (~20 s, past eventually's bound).
+    const sched = make({ idleWait: 'block' });
+    const c = collector(sched);
+    const forwarder = agent(sched, c.pid, { placement: { shard: 0 } });
+    await ready(c.inbox, [forwarder]);
+    const looper = sched.spawn({ module: RECEIVE_LOOP }, { placement: { shard: 0 } });
+    const got: number[] = [];
+    const driver = sched.spawn({
+      receive(msg: unknown) {
+        const n = (msg as { got?: number }).got;
+        if (n === undefined) return; // the looper's { ready }
+        got.push(n);
+        if (n < 400) sched.send(forwarder, { cmd: 'echo', to: looper, body: n + 1 });
+      },
+    });
+    sched.send(looper, { to: driver });
+    sched.send(forwarder, { cmd: 'echo', to: looper, body: 1 });
+    await eventually(() => expect(got.length).toBe(400));
+    expect(got).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
   });
 
   it('a name is unique across shards and isAlive turns false once a spawned pid has ended', async () => {

@@ -4,9 +4,7 @@ import { shardOf } from '../../runtime/pid.js';
 import type { MonitorRef, Pid } from '../../runtime/types.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { eventually } from '../helpers/eventually.js';
-import { AGENT, agent, collector } from './helpers.js';
-
-const RECEIVE_LOOP = new URL('./fixtures/receive-loop.mjs', import.meta.url);
+import { AGENT, agent, collector, RECEIVE_LOOP } from './helpers.js';
 
 let s: Scheduler | undefined;
 afterEach(async () => {
