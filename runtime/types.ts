@@ -128,7 +128,7 @@ export type ReceiveLoopBehaviour = (ctx: Context) => Promise<unknown> | unknown;
 
 export type Behaviour = HandlerBehaviour<any> | ReceiveLoopBehaviour;
 
-export type ProcessStatus = 'runnable' | 'running' | 'waiting' | 'suspended';
+export type ProcessStatus = 'runnable' | 'running' | 'waiting';
 
 /** A snapshot of one live process (see `info`). */
 export interface ProcessInfo {
