@@ -57,6 +57,8 @@ export interface MeshOptions {
    * (see `#loop`). Default 1 (any handler call counts).
    */
   readonly runtimeTurns?: number;
+  /** The `tickBudgetMs` of this thread's runtime, the other reason it yields. Default 5 (its default). */
+  readonly runtimeTickMs?: number;
 }
 
 export function createMeshBuffers(threads: number, ringBytes = 1 << 18): MeshBuffers {
@@ -135,6 +137,9 @@ export class Mesh {
   #lastProgress = 0;
   readonly #blocks: boolean;
   readonly #runtimeTurns: number;
+  readonly #runtimeTickMs: number;
+  /** `performance.now()` when the loop last came to a blocking sleep. */
+  #lookedAt = 0;
   /**
    * Receives the hot-path records written by {@link sendBytes}: a `Uint8Array` for `pid`. The
    * node sets it; by default it goes to `onRecord` like any other user message of raw bytes.
@@ -162,6 +167,7 @@ export class Mesh {
     this.#lingerMs = (options.lingerMicros ?? 0) / 1000;
     this.#blocks = options.idleWait === 'block' || options.idleWait === 'hybrid';
     this.#runtimeTurns = options.runtimeTurns ?? 1;
+    this.#runtimeTickMs = options.runtimeTickMs ?? 5;
     this.#sleepOptions = {
       ...(options.spinMicros === undefined ? {} : { spinMicros: options.spinMicros }),
       ...(options.idleWait === undefined ? {} : { idleWait: options.idleWait }),
@@ -394,19 +400,19 @@ export class Mesh {
       // A blocking sleep stops this thread's event loop, and the rings are not all the work
       // there is: a resumed receive-loop body (or what a handler's promise queued) waits in a
       // microtask behind this pass, and the runtime yields after `turnsPerTick` turns with the
-      // rest queued in a setImmediate. Blocking now would hold that back for up to `blockMs` per
-      // runtime tick (measured: 100k self-sends 1.3 s with 'block' against 0.05 s with 'async').
-      // So, while handlers ran since the loop last came here: after fewer calls than the
-      // runtime's turnsPerTick it cannot have yielded, and one microtask lets the queued ones
-      // run first (cheap: a full event-loop turn here cost the one-in-flight ping-pong ~10-30%);
-      // after that many, yield an event-loop turn. Block once nothing ran in between.
+      // rest queued in a setImmediate after `turnsPerTick` turns or `tickBudgetMs`. Blocking now
+      // would hold that back for up to `blockMs` per runtime tick (measured: 100k self-sends
+      // 1.3 s with 'block' against 0.05 s with 'async'). So, while handlers ran since the loop
+      // last came here, put the sleep off (`#putOff`): by one microtask when the runtime cannot
+      // have yielded (what was queued runs first; cheap), else by an event-loop turn. Block once
+      // nothing ran in between.
       if (this.#blocks) {
-        const calls = this.#handlerCalls();
-        if (calls >= this.#runtimeTurns) {
+        const putOff = this.#putOff();
+        if (putOff === 2) {
           setImmediate(this.#loop);
           return;
         }
-        if (calls > 0) {
+        if (putOff === 1) {
           resolved.then(this.#settle);
           return;
         }
@@ -423,26 +429,33 @@ export class Mesh {
    * read, and the sleep looks at them once more anyway (`#hasWork`).
    */
   readonly #settle = (): void => {
-    const calls = this.#handlerCalls();
-    if (calls >= this.#runtimeTurns) setImmediate(this.#loop);
-    else if (calls > 0) resolved.then(this.#settle);
+    const putOff = this.#putOff();
+    if (putOff === 2) setImmediate(this.#loop);
+    else if (putOff === 1) resolved.then(this.#settle);
     else if (this.#mine.sleep(this.#hasWork, this.#wake, this.#sleepOptions)) this.#loop();
     else this.#sleeping = true;
   };
 
   /**
-   * Handler calls since the loop last came to a blocking sleep, at least (and remember where it
-   * is). `progress` is the watchdog mark's sequence: every handler call moves it by 2 or 3
-   * (wrap.ts `enter`) and every clearing by 1, so k calls moved it by at least 2k and half the
-   * distance, rounded up, never undercounts.
+   * Whether the blocking sleep may happen now (see `#loop`), and remember this look: 0 yes; 1
+   * after one microtask (handlers ran, too few and too briefly for the runtime to have yielded);
+   * 2 after an event-loop turn (`turnsPerTick` calls, or `tickBudgetMs` of time, since the last
+   * look: the runtime may have yielded with work left). Calls are counted from `progress`, the
+   * watchdog mark's sequence: every call moves it by 2 or 3 (wrap.ts `enter`) and every
+   * clearing by 1, so k calls moved it by at least 2k and half the distance, rounded up, never
+   * undercounts. The time since the last look may include a sleep: that costs a turn, not a stall.
    */
-  #handlerCalls(): number {
+  #putOff(): 0 | 1 | 2 {
     const progress = this.progress;
     if (progress === undefined) return 0;
-    const now = progress();
-    const moved = (now - this.#lastProgress) | 0;
-    this.#lastProgress = now;
-    return moved <= 0 ? 0 : (moved + 1) >> 1;
+    const seq = progress();
+    const moved = (seq - this.#lastProgress) | 0;
+    this.#lastProgress = seq;
+    const now = performance.now();
+    const since = now - this.#lookedAt;
+    this.#lookedAt = now;
+    if (moved <= 0) return 0;
+    return (moved + 1) >> 1 >= this.#runtimeTurns || since >= this.#runtimeTickMs ? 2 : 1;
   }
 
   #markDirty(t: number): void {

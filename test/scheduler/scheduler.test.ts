@@ -5,6 +5,8 @@ import { Scheduler } from '../../scheduler/scheduler.js';
 import { eventually } from '../helpers/eventually.js';
 import { AGENT, agent, collector, RECEIVE_LOOP, ready } from './helpers.js';
 
+const FAN_OUT = new URL('./fixtures/fan-out.mjs', import.meta.url);
+
 let s: Scheduler | undefined;
 afterEach(async () => {
   await s?.destroy();
@@ -324,6 +326,23 @@ describe('Scheduler options and bookkeeping', () => {
     await eventually(() =>
       expect(c.inbox.filter((m) => (m as { unknown?: unknown }).unknown).length).toBe(300),
     );
+  });
+
+  it("with idleWait 'block', slow handlers the runtime spreads over ticks by time run without waiting out blocking waits", async () => {
+    // 2000 processes whose handlers hold the thread 1 ms each: the runtime yields by its 5 ms
+    // tick budget (a few calls per tick, far below turnsPerTick) with the rest queued. A shard
+    // that blocked whenever its rings were empty would add up to 50 ms to every tick (~20 s
+    // against ~2 s, past eventually's bound).
+    const sched = make({ idleWait: 'block' });
+    let done = 0;
+    const counter = sched.spawn({
+      receive() {
+        done++;
+      },
+    });
+    const fan = sched.spawn({ module: FAN_OUT }, { placement: { shard: 0 } });
+    sched.send(fan, { n: 2000, to: counter });
+    await eventually(() => expect(done).toBe(2000));
   });
 
   it("with idleWait 'block', a receive-loop body a handler just sent to resumes without waiting out a blocking wait", async () => {
