@@ -18,27 +18,34 @@ function make(options: ConstructorParameters<typeof Scheduler>[0] = {}): Schedul
   return s;
 }
 
+/**
+ * Agent `a` on `shardA` bursts `count` numbered messages to agent `b` on `shardB`, which forwards
+ * each to a collector; resolves the forwarded sequence numbers once all arrived.
+ */
+async function burst(sched: Scheduler, shardA: number, shardB: number, count: number): Promise<number[]> {
+  const c = collector(sched);
+  const a = agent(sched, c.pid, { placement: { shard: shardA } });
+  const b = agent(sched, c.pid, { placement: { shard: shardB } });
+  await ready(c.inbox, [a, b]);
+  sched.send(a, { cmd: 'burst', to: b, count });
+  const seqs = () =>
+    c.inbox
+      .map((m) => (m as { unknown?: { seq: number } }).unknown?.seq)
+      .filter((x): x is number => x !== undefined);
+  await eventually(() => expect(seqs()).toHaveLength(count));
+  return seqs();
+}
+
 describe('Scheduler messaging', () => {
   it('keeps per-pair order for messages from one shard to another', async () => {
     const sched = make();
-    const c = collector(sched);
-    const a = agent(sched, c.pid, { placement: { shard: 0 } });
-    const b = agent(sched, c.pid, { placement: { shard: 1 } });
     const sink = sched.spawn(
       { module: new URL('./fixtures/echo-actor.mjs', import.meta.url) },
       { placement: { shard: 1 } },
     );
     expect(sink).toBeGreaterThan(0);
-    // a (shard 0) bursts 2000 numbered messages to b (shard 1), which forwards each as a report.
-    await ready(c.inbox, [a, b]);
-    sched.send(a, { cmd: 'burst', to: b, count: 2000 });
-    await eventually(() =>
-      expect(c.inbox.filter((m) => (m as { unknown?: unknown }).unknown).length).toBe(2000),
-    );
-    const seqs = c.inbox
-      .map((m) => (m as { unknown?: { seq: number } }).unknown?.seq)
-      .filter((x): x is number => x !== undefined);
-    expect(seqs).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    // An agent on shard 0 bursts 2000 numbered messages to one on shard 1, which forwards each.
+    expect(await burst(sched, 0, 1, 2000)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
   });
 
   it('moves large binary messages across shards intact', async () => {
@@ -300,14 +307,7 @@ describe('Scheduler options and bookkeeping', () => {
   it('works with blocking idle waits and spinning shards too', async () => {
     for (const options of [{ idleWait: 'block' as const }, { spinMicros: 20 }]) {
       const sched = make(options);
-      const c = collector(sched);
-      const a = agent(sched, c.pid, { placement: { shard: 0 } });
-      const b = agent(sched, c.pid, { placement: { shard: 1 } });
-      await ready(c.inbox, [a, b]);
-      sched.send(a, { cmd: 'burst', to: b, count: 500 });
-      await eventually(() =>
-        expect(c.inbox.filter((m) => (m as { unknown?: unknown }).unknown).length).toBe(500),
-      );
+      expect(await burst(sched, 0, 1, 500)).toHaveLength(500);
       await sched.destroy();
     }
   });
@@ -318,14 +318,7 @@ describe('Scheduler options and bookkeeping', () => {
     // its rings were empty would hold each of the 300 turns back for up to blockMs (50 ms):
     // ~15 s, past eventually's bound.
     const sched = make({ idleWait: 'block', turnsPerTick: 1, reductions: 1 });
-    const c = collector(sched);
-    const a = agent(sched, c.pid, { placement: { shard: 0 } });
-    const b = agent(sched, c.pid, { placement: { shard: 0 } });
-    await ready(c.inbox, [a, b]);
-    sched.send(a, { cmd: 'burst', to: b, count: 300 });
-    await eventually(() =>
-      expect(c.inbox.filter((m) => (m as { unknown?: unknown }).unknown).length).toBe(300),
-    );
+    expect(await burst(sched, 0, 0, 300)).toHaveLength(300);
   });
 
   it("with idleWait 'block', slow handlers the runtime spreads over ticks by time run without waiting out blocking waits", async () => {
