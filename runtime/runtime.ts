@@ -233,6 +233,16 @@ export class Runtime implements LocalNode {
     return this.#procs.get(pid);
   }
 
+  /**
+   * @internal The behaviour a live process was spawned with (a handler object or a receive-loop
+   * body), or undefined: how a layer that spawns its own behaviours (the Wasm host) tells its
+   * processes from others' without a pid table of its own.
+   */
+  _behaviourOf(pid: Pid): Behaviour | undefined {
+    const p = this.#procs.get(pid);
+    return p === undefined ? undefined : (p.handler ?? p.body);
+  }
+
   /** `send` once the target record is known and alive. */
   _sendTo(p: Proc, msg: unknown): boolean {
     if (p.mbSize >= p.limit) {

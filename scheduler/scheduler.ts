@@ -48,11 +48,12 @@ import {
   type SchedulerSpawnOptions,
   type WasmActorModule,
 } from './scheduler-options.js';
-import { lookupUnwrapped, onKillUnwrapped } from './shard-host-node.js';
+import { onKillUnwrapped } from './shard-host-node.js';
 import { ShardNode } from './shard-node.js';
 import { MAIN_SLOT, ShardPool, type ShardSlot } from './shard-pool.js';
 import { createRegistryBuffer, SharedRegistry } from './shared-registry.js';
 import { Watchdog } from './watchdog.js';
+import { unwrapBehaviour } from './wrap.js';
 
 export type { ActorModule, SchedulerOptions, SchedulerSpawnOptions, WasmActorModule };
 
@@ -473,9 +474,9 @@ export class Scheduler extends RoutedNode implements LocalNode {
     return onKillUnwrapped(this.node.rt, event, listener);
   }
 
-  /** @internal The `HostNode` lookup of a main-thread process (a WasmHost tells its actors by it). */
-  _lookup(pid: Pid): { readonly handler: unknown } | undefined {
-    return lookupUnwrapped(this.node.rt, pid);
+  /** @internal The behaviour a main-thread process was spawned with (a WasmHost tells its actors by it). */
+  _behaviourOf(pid: Pid): unknown {
+    return unwrapBehaviour(this.node.rt._behaviourOf(pid));
   }
 
   // ---- lifetime -------------------------------------------------------------------------------

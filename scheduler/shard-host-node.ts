@@ -36,8 +36,9 @@ export class ShardHostNode extends RoutedNode implements LocalNode {
     return onKillUnwrapped(this.node.rt, event, listener);
   }
 
-  _lookup(pid: Pid): { readonly handler: unknown } | undefined {
-    return lookupUnwrapped(this.node.rt, pid);
+  /** The behaviour a process of this shard was spawned with, under the watchdog wrapper. */
+  _behaviourOf(pid: Pid): unknown {
+    return unwrapBehaviour(this.node.rt._behaviourOf(pid));
   }
 
   spawn(behaviour: Behaviour, options?: SpawnOptions): Pid {
@@ -78,16 +79,8 @@ export class ShardHostNode extends RoutedNode implements LocalNode {
 }
 
 /**
- * The `HostNode._lookup` of a runtime whose behaviours are wrapped for the watchdog (a shard's,
- * or the scheduler's main thread): the record's behaviour as it was spawned.
- */
-export function lookupUnwrapped(rt: Runtime, pid: Pid): { readonly handler: unknown } | undefined {
-  const p = rt._lookup(pid);
-  return p === undefined ? undefined : { handler: unwrapBehaviour(p.handler) };
-}
-
-/**
- * `on('kill')` of such a runtime: the listener gets the behaviour as it was spawned. `event` is
+ * `on('kill')` of a runtime whose behaviours are wrapped for the watchdog (a shard's, or the
+ * scheduler's main thread): the listener gets the behaviour as it was spawned. `event` is
  * checked here because the listener is wrapped before the runtime sees it (so the runtime's own
  * checks would pass any value), and 'kill' is the only event these nodes report.
  */

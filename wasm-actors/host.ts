@@ -25,11 +25,11 @@ export type HostNode = LocalNode & {
   /** `killed` processes (their `terminate` does not run): how a killed actor's guest state is freed. */
   on?(event: 'kill', listener: KillListener): () => void;
   /**
-   * The record of a live process on this thread, if it is one: how the host tells its own
+   * The behaviour a live process on this thread was spawned with: how the host tells its own
    * actors' pids (the local fast path for guest-to-guest messages) without a table of its own.
    * A node without it gets no local fast path (every guest message is copied through `send`).
    */
-  _lookup?(pid: Pid): { readonly handler: unknown } | undefined;
+  _behaviourOf?(pid: Pid): unknown;
   /**
    * Start a one-off job registered by name for a guest's `run_job` (a Scheduler's shards offer
    * it); the outcome reaches `request.replyTo` later as a job-result message (job-result.ts).
@@ -90,8 +90,8 @@ export class WasmHost {
   readonly #modules = new Map<string, WasmModule>();
   /**
    * Live actors. No pid table of its own: the node's process table holds each actor as its
-   * process's behaviour (see `isLocal`), and a set and delete per spawn in a second table
-   * was ~5–10% of shared-mode spawn churn.
+   * process's behaviour (see `isLocal`); a set and delete per spawn in a second table cost
+   * 8–29% of shared-mode spawn churn (docs/benchmarks.md, "Session 5 (issue 3)").
    */
   #live = 0;
   readonly #denied: Record<string, number> = {};
@@ -117,7 +117,7 @@ export class WasmHost {
     this.inboxBytes = positiveInt(options.inboxBytes, 4096, 'options.inboxBytes');
     this.maxTimers = positiveInt(options.maxTimers, 1024, 'options.maxTimers');
     // A killed process gets no `terminate`; the kill event is how its guest state is freed (a
-    // `kill` listener, not an `exit` one: that would run on every exit, ~6% of spawn churn).
+    // `kill` listener, not an `exit` one: that would run on every exit, ~4–6% of spawn churn).
     this.#unsubscribe =
       typeof node.on === 'function'
         ? node.on('kill', (_pid, reason, _error, behaviour) => {
@@ -275,7 +275,7 @@ export class WasmHost {
 
   /** True if `pid` is a live Wasm actor of this host (the local fast path may be used). */
   isLocal(pid: Pid): boolean {
-    const h = this.node._lookup?.(pid)?.handler;
+    const h = this.node._behaviourOf?.(pid);
     return h instanceof WasmActor && h.module.host === this && !h.ended;
   }
 
