@@ -424,14 +424,26 @@ describe('terminate and listeners', () => {
   test("on('kill') hears only killed exits, before the exit listeners", async () => {
     rt = quietRuntime();
     const seen: string[] = [];
-    rt.on('kill', (_pid, reason) => seen.push(`kill ${reason}`));
+    const behaviours: unknown[] = [];
+    rt.on('kill', (_pid, reason, _error, behaviour) => {
+      seen.push(`kill ${reason}`);
+      behaviours.push(behaviour);
+    });
     rt.on('exit', (_pid, reason) => seen.push(`exit ${reason}`));
+    const handler = { receive() {} };
+    const body = async (ctx: { receive(): Promise<unknown> }) => {
+      await ctx.receive();
+    };
     rt.exit(idle(rt), 'normal');
-    rt.exit(idle(rt), 'kill');
-    rt.kill(idle(rt));
+    rt.exit(rt.spawn(handler), 'kill');
+    rt.kill(rt.spawn(body));
     await eventually(() =>
       expect(seen).toEqual(['exit normal', 'kill killed', 'exit killed', 'kill killed', 'exit killed']),
     );
+    // Each kill listener call gets the behaviour the process was spawned with.
+    expect(behaviours).toEqual([handler, body]);
+    expect(behaviours[0]).toBe(handler);
+    expect(behaviours[1]).toBe(body);
   });
 
   test('on() names a bad event or listener, and the function it returns removes the listener', async () => {

@@ -192,7 +192,7 @@ describe('links and monitors between guests and JS actors', () => {
     expect(rt.isAlive(started[1]!)).toBe(true);
   });
 
-  it('killing a guest frees it in the host (killed runs no terminate)', async () => {
+  it('killing a guest frees it in the host (killed runs no terminate); the host tells its own pids', async () => {
     setup();
     host.loadSync('counter', guestBytes('counter'), { mode: 'shared' });
     const a = host.spawn('counter');
@@ -201,9 +201,12 @@ describe('links and monitors between guests and JS actors', () => {
     rt.send(a, wasmRequest(c.pid, 'get'));
     await eventually(() => expect(c.texts()).toEqual(['0']));
     expect(host.stats().actors).toBe(2);
+    // The host tells its own actors by their behaviour in the runtime's table (no table of its own).
+    expect([host.isLocal(a), host.isLocal(b), host.isLocal(c.pid)]).toEqual([true, true, false]);
     rt.kill(a);
     expect(host.stats().actors).toBe(1);
     expect(host.stats().modules.counter?.live).toBe(1);
+    expect(host.isLocal(a)).toBe(false);
     rt.send(b, wasmRequest(c.pid, 'get'));
     await eventually(() => expect(c.texts()).toEqual(['0', '0']));
   });
