@@ -52,6 +52,9 @@ export interface RuntimeOptions {
 
 export type { ExitListener, KillListener } from './exit-listeners.js';
 
+/** `RuntimeOptions.tickBudgetMs` when not given: the time a drain runs before it yields. */
+export const DEFAULT_TICK_BUDGET_MS = 5;
+
 const DOWN = 'down';
 const EXIT = 'exit';
 
@@ -144,7 +147,7 @@ export class Runtime implements LocalNode {
     this.shard = shard;
     this.#reductions = checkPositiveInt(options.reductions ?? 64, 'options.reductions');
     this.#turnsPerTick = checkPositiveInt(options.turnsPerTick ?? 20_000, 'options.turnsPerTick');
-    const budget = options.tickBudgetMs ?? 5;
+    const budget = options.tickBudgetMs ?? DEFAULT_TICK_BUDGET_MS;
     if (typeof budget !== 'number' || !(budget > 0)) {
       throw new InvalidArgumentError(`options.tickBudgetMs must be a number > 0, got ${describe(budget)}`);
     }

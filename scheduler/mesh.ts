@@ -16,6 +16,7 @@
  * mesh.send(1, bytes); // visible to thread 1 after the current microtask checkpoint
  * mesh.start();
  */
+import { DEFAULT_TICK_BUDGET_MS } from '../runtime/runtime.js';
 import { createDoorbells, Doorbell, type IdleWait, type SleepOptions } from './doorbell.js';
 import { encodeUserParts, HEAD_BYTES } from './protocol.js';
 import { createRing, RingConsumer, RingProducer, type SendResult } from './ring.js';
@@ -57,8 +58,6 @@ export interface MeshOptions {
    * (see `#loop`). Default 1 (any handler call counts).
    */
   readonly runtimeTurns?: number;
-  /** The `tickBudgetMs` of this thread's runtime, the other reason it yields. Default 5 (its default). */
-  readonly runtimeTickMs?: number;
 }
 
 export function createMeshBuffers(threads: number, ringBytes = 1 << 18): MeshBuffers {
@@ -137,7 +136,6 @@ export class Mesh {
   #lastProgress = 0;
   readonly #blocks: boolean;
   readonly #runtimeTurns: number;
-  readonly #runtimeTickMs: number;
   /** `performance.now()` when the loop last came to a blocking sleep. */
   #lookedAt = 0;
   /**
@@ -167,7 +165,6 @@ export class Mesh {
     this.#lingerMs = (options.lingerMicros ?? 0) / 1000;
     this.#blocks = options.idleWait === 'block' || options.idleWait === 'hybrid';
     this.#runtimeTurns = options.runtimeTurns ?? 1;
-    this.#runtimeTickMs = options.runtimeTickMs ?? 5;
     this.#sleepOptions = {
       ...(options.spinMicros === undefined ? {} : { spinMicros: options.spinMicros }),
       ...(options.idleWait === undefined ? {} : { idleWait: options.idleWait }),
@@ -439,7 +436,7 @@ export class Mesh {
   /**
    * Whether the blocking sleep may happen now (see `#loop`), and remember this look: 0 yes; 1
    * after one microtask (handlers ran, too few and too briefly for the runtime to have yielded);
-   * 2 after an event-loop turn (`turnsPerTick` calls, or `tickBudgetMs` of time, since the last
+   * 2 after an event-loop turn (`turnsPerTick` calls, or `tickBudgetMs` of time — a shard's runtime runs with the default — since the last
    * look: the runtime may have yielded with work left). Calls are counted from `progress`, the
    * watchdog mark's sequence: every call moves it by 2 or 3 (wrap.ts `enter`) and every
    * clearing by 1, so k calls moved it by at least 2k and half the distance, rounded up, never
@@ -455,7 +452,7 @@ export class Mesh {
     const since = now - this.#lookedAt;
     this.#lookedAt = now;
     if (moved <= 0) return 0;
-    return (moved + 1) >> 1 >= this.#runtimeTurns || since >= this.#runtimeTickMs ? 2 : 1;
+    return (moved + 1) >> 1 >= this.#runtimeTurns || since >= DEFAULT_TICK_BUDGET_MS ? 2 : 1;
   }
 
   #markDirty(t: number): void {
