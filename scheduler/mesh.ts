@@ -436,8 +436,9 @@ export class Mesh {
   /**
    * Whether the blocking sleep may happen now (see `#loop`), and remember this look: 0 yes; 1
    * after one microtask (handlers ran, too few and too briefly for the runtime to have yielded);
-   * 2 after an event-loop turn (`turnsPerTick` calls, or `tickBudgetMs` of time — a shard's runtime runs with the default — since the last
-   * look: the runtime may have yielded with work left). Calls are counted from `progress`, the
+   * 2 after an event-loop turn (`turnsPerTick` calls, or `tickBudgetMs` of time — a shard's
+   * runtime runs with the default — since the last look: the runtime may have yielded with work
+   * left). Calls are counted from `progress`, the
    * watchdog mark's sequence: every call moves it by 2 or 3 (wrap.ts `enter`) and every
    * clearing by 1, so k calls moved it by at least 2k and half the distance, rounded up, never
    * undercounts. The time since the last look may include a sleep: that costs a turn, not a stall.
